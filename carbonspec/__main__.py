@@ -1,0 +1,3 @@
+from carbonspec.app import main
+
+main()

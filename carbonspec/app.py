@@ -1,0 +1,112 @@
+"""The Hydra layer: compose the config, turn it into typed inputs, dispatch, write the outputs.
+
+    python -m carbonspec                       # the seed paper's three tables
+    python -m carbonspec model=gpt3            # one estimate
+    python -m carbonspec table=seed_industry   # one table
+    python -m carbonspec -m model=gpt3 'region=glob(aws-*)'   # a sweep, summarised at the end
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from carbonspec import catalog, outputs, tables
+from carbonspec.core import InputError
+from carbonspec.estimate import Run, estimate
+from carbonspec.schema import Format, Grid, Hardware, Method, Model, Provider, Region, Uncertainty
+
+E = TypeVar("E", bound=Enum)
+
+
+def choose(enum: type[E], value: Any, field: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        valid = ", ".join(e.value for e in enum)
+        raise InputError(field, value, f"must be one of: {valid}") from None
+
+
+def run_from_config(cfg: DictConfig) -> Run:
+    """The composed config as a typed Run; bad fields fail here, naming themselves."""
+    chosen = HydraConfig.get().runtime.choices
+    if OmegaConf.is_missing(cfg.region, "carbon_intensity"):
+        raise InputError(
+            "region.carbon_intensity",
+            None,
+            f"is required for region={chosen['region']} (give region.carbon_intensity=<gCO2eq/kWh>,"
+            " and optionally region.pue=<PUE>)",
+        )
+    return Run(
+        model_key=chosen["model"],
+        model=catalog.validate(Model, cfg.model, f"model '{chosen['model']}'"),
+        hardware_key=chosen["hardware"],
+        hardware=catalog.validate(Hardware, cfg.hardware, f"hardware '{chosen['hardware']}'"),
+        region_key=chosen["region"],
+        region=catalog.validate(Region, cfg.region, f"region '{chosen['region']}'"),
+        provider_key=chosen["provider"],
+        provider=catalog.validate(Provider, cfg.provider, f"provider '{chosen['provider']}'"),
+        uncertainty=catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty"),
+        method=choose(Method, cfg.method, "method"),
+        grid=choose(Grid, cfg.grid, "grid").value,
+        pue=cfg.pue,
+    )
+
+
+def single_estimate(cfg: DictConfig) -> dict[str, Any]:
+    run = run_from_config(cfg)
+    figure_vintage = "calculator" if run.method is Method.calculator else run.grid
+    cleanest = catalog.cleanest_region(run.provider_key, figure_vintage)
+    return {**estimate(run, cleanest), "overrides": list(HydraConfig.get().overrides.task)}
+
+
+def dispatch(cfg: DictConfig, out_dir: Path) -> None:
+    fmt = choose(Format, cfg.format, "format")
+    if cfg.get("table") is not None:
+        result = tables.build(cfg, HydraConfig.get().runtime.choices["table"])
+        outputs.emit_tables([result], fmt, out_dir, cfg.export_dir)
+    elif cfg.get("model") is not None:
+        result = single_estimate(cfg)
+        outputs.emit_estimate(result, catalog.validate(Model, cfg.model, "model"), fmt, out_dir)
+    else:
+        results = [tables.build_named(name, cfg) for name in cfg.main_tables]
+        outputs.emit_tables(results, fmt, out_dir, cfg.export_dir)
+
+
+@hydra.main(version_base="1.3", config_path="pkg://carbonspec.conf", config_name="config")
+def hydra_main(cfg: DictConfig) -> None:
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    try:
+        dispatch(cfg, out_dir)
+    except Exception as err:
+        if os.environ.get("CARBONSPEC_DEBUG"):
+            raise
+        expected = isinstance(err, InputError | catalog.ConfigError)
+        message = f"carbonspec: error: {err}" if expected else (
+            f"carbonspec: internal error: {type(err).__name__}: {err} "
+            "(set CARBONSPEC_DEBUG=1 for the traceback)"
+        )
+        if hc.mode == RunMode.MULTIRUN:
+            # A failed job must not end the sweep: record it for the summary and carry on.
+            outputs.write_job_error(out_dir, str(err), list(hc.overrides.task))
+            print(message, file=sys.stderr)
+            return
+        print(message, file=sys.stderr)
+        sys.exit(2)
+
+
+def main() -> None:
+    hydra_main()
+
+
+if __name__ == "__main__":
+    main()

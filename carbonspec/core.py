@@ -1,0 +1,199 @@
+"""The arithmetic of a training-run estimate: units, formulas and rounding rules.
+
+Pure functions on plain numbers. Nothing here imports Hydra or reads files, so every rule can be
+tested directly and reused by the CLI, the tables and the sweeps alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+W_PER_KW = 1000.0
+G_PER_KG = 1000.0
+KG_PER_T = 1000.0
+MAX_INTENSITY_G_PER_KWH = 2000.0  # above any grid on record (coal-only plants are ~1,000-1,100)
+
+
+class InputError(ValueError):
+    """A number the user (or a config) gave is missing or out of range; names the field."""
+
+    def __init__(self, field: str, value: object, rule: str) -> None:
+        got = "" if value is None else f" (got {value!r})"
+        super().__init__(f"{field} {rule}{got}")
+        self.field = field
+        self.value = value
+
+
+# -- rounding rules -------------------------------------------------------------------------------
+
+
+def js_to_fixed2(x: float) -> float:
+    """JavaScript's ``Number(x.toFixed(2))``, which the ML CO2 Impact calculator applies.
+
+    toFixed rounds the *exact binary value* of the double, ties away from zero: 0.125 is exact in
+    binary and becomes 0.13, while 1.005 is stored as 1.00499999999999989... and becomes 1.00.
+    Python's round() rounds ties to even, so Decimal(x), which is exact, is quantized instead.
+    """
+    return float(Decimal(x).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def js_parse_int(x: float) -> int:
+    """JavaScript's parseInt on a positive number: drops the fraction (566.3 -> 566)."""
+    return math.trunc(x)
+
+
+def round_significant(x: float, digits: int = 3) -> Decimal:
+    """Round to ``digits`` significant figures, but never into the integer digits.
+
+    This is how the seed paper prints tonnes: 31.6, 447, 0.00672, and 2,619 (not 2,620).
+    Ties go up (half-up), as a reader rounding by hand would.
+    """
+    if x == 0:
+        return Decimal(0)
+    integer_digits = math.floor(math.log10(abs(x))) + 1
+    places = max(digits - integer_digits, 0)
+    return Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def agrees_with_printed(computed: float, printed: str) -> str | None:
+    """How a printed number relates to a computed one, at the printed precision.
+
+    Returns "rounded" if the printed value is the computed one rounded half-up, "truncated" if it
+    is the computed one with its extra digits cut off, and None when it is neither.
+    """
+    printed_value = Decimal(printed.replace(",", ""))
+    quantum = Decimal(1).scaleb(printed_value.as_tuple().exponent)
+    exact = Decimal(repr(computed))
+    if exact.quantize(quantum, rounding=ROUND_HALF_UP) == printed_value:
+        return "rounded"
+    if exact.quantize(quantum, rounding=ROUND_DOWN) == printed_value:
+        return "truncated"
+    return None
+
+
+# -- checks ---------------------------------------------------------------------------------------
+
+
+def require_positive(field: str, value: float | None) -> float:
+    if value is None:
+        raise InputError(field, value, "is missing")
+    if not value > 0:
+        raise InputError(field, value, "must be greater than 0")
+    return float(value)
+
+
+def require_pue(field: str, value: float) -> float:
+    if value is None or not value >= 1.0:
+        raise InputError(field, value, "must be at least 1.0 (a PUE below 1 is impossible)")
+    return float(value)
+
+
+def require_intensity(field: str, value: float | None) -> float:
+    if value is None:
+        raise InputError(field, value, "is missing")
+    if not 0 <= value <= MAX_INTENSITY_G_PER_KWH:
+        raise InputError(field, value, f"must be between 0 and {MAX_INTENSITY_G_PER_KWH:g} g/kWh")
+    return float(value)
+
+
+def device_hours_of(device_hours: float | None, devices: float | None, hours: float | None) -> float:
+    """Cumulative device-hours: given directly, or devices x wall-clock hours."""
+    if device_hours is not None:
+        return require_positive("model.device_hours", device_hours)
+    if devices is None and hours is None:
+        raise InputError(
+            "model.device_hours", None, "is missing (give it, or model.devices and model.hours)"
+        )
+    return require_positive("model.devices", devices) * require_positive("model.hours", hours)
+
+
+# -- formulas -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Energy drawn and CO2eq emitted by one run, as a method computed them."""
+
+    energy_kwh: float
+    intensity_kg_per_kwh: float  # the factor actually multiplied in
+    emissions_kg: float
+
+    @property
+    def emissions_t(self) -> float:
+        return self.emissions_kg / KG_PER_T
+
+
+def calculator_footprint(
+    power_w: float,
+    device_hours: float,
+    *,
+    impact_g_per_kwh: float | None = None,
+    custom_kg_per_kwh: float | None = None,
+) -> Footprint:
+    """The ML CO2 Impact calculator (Lacoste et al. 2019), bit for bit.
+
+    A listed region's intensity is truncated to whole g/kWh, then turned into kg/kWh rounded to
+    two decimals; a custom intensity is used as typed. Energy and CO2 are each rounded like
+    toFixed(2). No PUE: the page asks users to multiply by it themselves.
+    """
+    energy = js_to_fixed2(power_w * device_hours / W_PER_KW)
+    if custom_kg_per_kwh is not None:
+        intensity = custom_kg_per_kwh
+    elif impact_g_per_kwh is not None:
+        intensity = js_to_fixed2(js_parse_int(impact_g_per_kwh) / G_PER_KG)
+    else:
+        raise InputError("region.carbon_intensity", None, "is missing")
+    return Footprint(energy, intensity, js_to_fixed2(energy * intensity))
+
+
+def calculator_counterfactual_kg(energy_kwh: float, lowest_impact_g_per_kwh: float) -> float:
+    """What the calculator shows for the provider's cleanest region (no rounding of intensity)."""
+    return js_to_fixed2(energy_kwh * js_parse_int(lowest_impact_g_per_kwh) / G_PER_KG)
+
+
+def tdp_footprint(
+    power_w: float, device_hours: float, pue: float, intensity_g_per_kwh: float
+) -> Footprint:
+    """energy = power x device-hours x PUE; emissions = energy x intensity. No rounding."""
+    energy = power_w * device_hours / W_PER_KW * pue
+    intensity = intensity_g_per_kwh / G_PER_KG
+    return Footprint(energy, intensity, energy * intensity)
+
+
+def percent_error(estimate: float, reference: float) -> float:
+    """Signed error of an estimate against a reference, in % of the reference."""
+    return (estimate - reference) / reference * 100.0
+
+
+def mean_absolute_percent_error(errors_pct: list[float]) -> float | None:
+    return sum(abs(e) for e in errors_pct) / len(errors_pct) if errors_pct else None
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    central: float
+    high: float
+
+
+def footprint_interval(
+    power_w: tuple[float, float, float],
+    device_hours: float,
+    pue: tuple[float, float, float],
+    intensity_g_per_kwh: tuple[float, float, float],
+) -> Interval:
+    """Low-central-high emissions (kg) from (low, central, high) ranges of each factor.
+
+    Emissions grow with every factor, so the bounds are the products of the bounds. Each range
+    is sorted first, so a source that lists its bounds in either order still gives low <= high.
+    """
+
+    def ordered(r: tuple[float, float, float]) -> tuple[float, float, float]:
+        low, central, high = r
+        return min(low, central), central, max(high, central)
+
+    p, u, c = ordered(power_w), ordered(pue), ordered(intensity_g_per_kwh)
+    bounds = [tdp_footprint(p[i], device_hours, u[i], c[i]).emissions_kg for i in range(3)]
+    return Interval(*bounds)

@@ -1,0 +1,201 @@
+"""One training run's estimate: chooses the inputs (power, grid figure, PUE) and applies the core.
+
+The result is a flat, JSON-ready dict: the schema every output (text, JSON, tables, sweeps,
+model cards) is rendered from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from carbonspec import core
+from carbonspec.schema import Hardware, Method, Model, PowerKind, Provider, Region, Uncertainty
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything one estimate needs, already composed and typed."""
+
+    model_key: str
+    model: Model
+    hardware_key: str
+    hardware: Hardware
+    region_key: str
+    region: Region
+    provider_key: str
+    provider: Provider
+    uncertainty: Uncertainty
+    method: Method = Method.tdp
+    grid: str = "auto"
+    pue: float | None = None  # an explicit override, e.g. pue=1.0
+
+
+@dataclass(frozen=True)
+class GridFigure:
+    g_per_kwh: float
+    vintage: str  # calculator | latest
+    source: str
+    year: int | None
+    scope: str  # region | country | site
+
+
+def grid_figure(region: Region, method: Method, grid: str) -> GridFigure:
+    vintage = grid if grid != "auto" else ("calculator" if method is Method.calculator else "latest")
+    if region.carbon_intensity is not None:  # the figure a user sets; check it under its own name
+        core.require_intensity("region.carbon_intensity", region.carbon_intensity)
+    if vintage == "calculator":
+        value = core.require_intensity("region.carbon_intensity", region.carbon_intensity)
+        scope = "region" if region.in_calculator else region.latest_scope
+        return GridFigure(
+            value, vintage, region.carbon_intensity_source, region.carbon_intensity_year, scope
+        )
+    value = core.require_intensity("region.latest_carbon_intensity", region.latest_carbon_intensity)
+    return GridFigure(
+        value,
+        vintage,
+        region.latest_carbon_intensity_source,
+        region.latest_carbon_intensity_year,
+        region.latest_scope,
+    )
+
+
+def pue_of(run: Run) -> tuple[float, str]:
+    """PUE and where it came from: the override, else the region, else the provider, else 1.0."""
+    if run.pue is not None:
+        return core.require_pue("pue", run.pue), "set on the command line"
+    if run.region.pue is not None:
+        return core.require_pue("region.pue", run.region.pue), run.region.pue_source or "region"
+    if run.provider.pue is not None:
+        return core.require_pue("provider.pue", run.provider.pue), run.provider.pue_source or ""
+    return 1.0, f"none published for {run.provider.name}: 1.0 (no overhead) assumed"
+
+
+def power_of(run: Run) -> tuple[float, str]:
+    hw = run.hardware
+    if run.method is Method.calculator and hw.calculator_power_w is not None:
+        return core.require_positive("hardware.calculator_power_w", hw.calculator_power_w), (
+            hw.calculator_power_source or ""
+        )
+    return core.require_positive("hardware.power_w", hw.power_w), hw.power_source
+
+
+def power_range(hw: Hardware, power_w: float, unc: Uncertainty) -> tuple[float, float, float]:
+    if hw.power_low_w is not None and hw.power_high_w is not None:
+        return hw.power_low_w, power_w, hw.power_high_w
+    if hw.power_kind is PowerKind.tdp:
+        return power_w * unc.tdp_power_low_factor, power_w, power_w * unc.tdp_power_high_factor
+    spread = unc.measured_power_spread
+    return power_w * (1 - spread), power_w, power_w * (1 + spread)
+
+
+def pue_range(run: Run, pue: float) -> tuple[float, float, float]:
+    if run.pue is not None:
+        return pue, pue, pue
+    p = run.provider
+    if run.region.pue is None and p.pue is None:
+        return 1.0, pue, run.uncertainty.unknown_pue_high
+    low = min(pue, p.pue_low) if p.pue_low is not None else pue
+    high = max(pue, p.pue_high) if p.pue_high is not None else pue
+    return low, pue, high
+
+
+def intensity_range(region: Region, central: float) -> tuple[float, float, float]:
+    """The spread between the data vintages carbonspec holds for this region."""
+    figures = [central] + [
+        f for f in (region.carbon_intensity, region.latest_carbon_intensity) if f is not None
+    ]
+    return min(figures), central, max(figures)
+
+
+def estimate(run: Run, cleanest: tuple[str, float] | None = None) -> dict[str, Any]:
+    """Compute one run. ``cleanest`` is (region, g/kWh) of the provider's cleanest region."""
+    m, region = run.model, run.region
+    device_hours = core.device_hours_of(m.device_hours, m.devices, m.hours)
+    power_w, power_source = power_of(run)
+    figure = grid_figure(region, run.method, run.grid)
+
+    low = high = None
+    if run.method is Method.calculator:
+        pue, pue_source = 1.0, "the calculator applies no PUE"
+        if region.in_calculator:
+            fp = core.calculator_footprint(power_w, device_hours, impact_g_per_kwh=figure.g_per_kwh)
+        else:
+            # A site the calculator does not list: its users type a custom kg/kWh, with the
+            # site's PUE folded in when they know it (the seed did this for BLOOM: 57 g x 1.28).
+            folded = region.pue if region.pue is not None else 1.0
+            if region.pue is not None:
+                pue, pue_source = region.pue, "folded into the custom intensity, as the seed did"
+            fp = core.calculator_footprint(
+                power_w, device_hours, custom_kg_per_kwh=figure.g_per_kwh * folded / core.G_PER_KG
+            )
+        counterfactual = (
+            core.calculator_counterfactual_kg(fp.energy_kwh, cleanest[1]) / core.KG_PER_T
+            if cleanest
+            else None
+        )
+    else:
+        pue, pue_source = pue_of(run)
+        fp = core.tdp_footprint(power_w, device_hours, pue, figure.g_per_kwh)
+        interval = core.footprint_interval(
+            power_range(run.hardware, power_w, run.uncertainty),
+            device_hours,
+            pue_range(run, pue),
+            intensity_range(region, figure.g_per_kwh),
+        )
+        low, high = interval.low / core.KG_PER_T, interval.high / core.KG_PER_T
+        counterfactual = fp.energy_kwh * cleanest[1] / core.G_PER_KG / core.KG_PER_T if cleanest else None
+
+    matched_pct, matched_source = market_claim(region, run.provider)
+    reported = m.reported
+    return {
+        "model": run.model_key,
+        "model_name": m.name,
+        "hardware": run.hardware_key,
+        "hardware_name": run.hardware.name,
+        "power_w": power_w,
+        "power_kind": run.hardware.power_kind.value
+        if not (run.method is Method.calculator and run.hardware.calculator_power_w is not None)
+        else "calculator",
+        "power_source": power_source,
+        "devices": m.devices,
+        "device_hours": device_hours,
+        "region": run.region_key,
+        "region_name": region.display_name,
+        "provider": run.provider_key,
+        "provider_name": run.provider.name,
+        "grid": figure.vintage,
+        "grid_scope": figure.scope,
+        "grid_year": figure.year,
+        "grid_source": figure.source,
+        "carbon_intensity_g_per_kwh": figure.g_per_kwh,
+        "pue": pue,
+        "pue_source": pue_source,
+        "method": run.method.value,
+        "energy_kwh": fp.energy_kwh,
+        "emissions_kg": fp.emissions_kg,
+        "emissions_t": fp.emissions_t,
+        "emissions_t_low": low,
+        "emissions_t_high": high,
+        "market_based_emissions_t": fp.emissions_t * (1 - matched_pct / 100)
+        if matched_pct is not None
+        else None,
+        "market_claim_pct": matched_pct,
+        "market_claim_source": matched_source,
+        "cleanest_region": cleanest[0] if cleanest else None,
+        "cleanest_region_emissions_t": counterfactual,
+        "reported_emissions_t": reported.emissions_t if reported else None,
+        "reported_basis": reported.basis if reported else None,
+        "reported_source": reported.source if reported else None,
+        "error_pct": core.percent_error(fp.emissions_t, reported.emissions_t)
+        if reported
+        else None,
+        "paper_key": m.paper.key if m.paper else None,
+    }
+
+
+def market_claim(region: Region, provider: Provider) -> tuple[float | None, str | None]:
+    """What the provider claims to offset or match here: reported apart, never subtracted."""
+    if region.offset_ratio is not None:
+        return region.offset_ratio, region.offset_ratio_source
+    return provider.renewable_matching_pct, provider.renewable_matching_source

@@ -1,0 +1,155 @@
+"""Writing results: which template renders what, and where the files go.
+
+Every file written here is a pure function of the inputs (no dates, no paths inside), so the same
+inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+from carbonspec import references, render
+from carbonspec.schema import Format, Model
+from carbonspec.tables import Table
+
+# name -> (Markdown header, LaTeX header, LaTeX column spec, row field, cell style)
+COLUMNS: dict[str, tuple[str, str, str, str, str]] = {
+    "model": ("Model", "Model", "l", "label", "text"),
+    "hardware": ("Hardware", "Hardware", "l", "hardware_label", "text"),
+    "region": ("Region", "Region", "l", "region", "text"),
+    "device_hours": ("GPU hours", "{GPU hours}", "S[table-format=9.0]", "device_hours", "count"),
+    "intensity": (
+        "gCO2eq/kWh",
+        r"{\si{\gram\per\kilo\watt\hour}}",
+        "S[table-format=4.1]",
+        "carbon_intensity_g_per_kwh",
+        "plain",
+    ),
+    "pue": ("PUE", "{PUE}", "S[table-format=1.2]", "pue", "plain"),
+    "energy": ("Energy (MWh)", r"{Energy (\si{\mega\watt\hour})}", "S", "energy_mwh", "sig"),
+    "estimate": (
+        "Estimated CO2eq (t)",
+        r"{Estimated CO\textsubscript{2}eq (\si{\tonne})}",
+        "S[table-format=5.5]",
+        "emissions_t",
+        "sig",
+    ),
+    "interval": ("Interval (t)", "{Interval (t)}", "l", "interval", "interval"),
+    "reported": (
+        "Actual CO2eq (t)",
+        r"{Actual CO\textsubscript{2}eq (\si{\tonne})}",
+        "S[table-format=3.2]",
+        "reported_emissions_t",
+        "plain",
+    ),
+    "error": ("Error (%)", r"{Error (\si{\percent})}", "S[table-format=+3.1]", "error_pct", "pct"),
+    "calculator": ("Calculator (t)", "{Calculator (t)}", "S[table-format=5.3]", "calculator_t", "sig"),
+    "calculator_error": (
+        "Calc. error (%)",
+        r"{Calc.\ error (\si{\percent})}",
+        "S[table-format=+3.1]",
+        "calculator_error_pct",
+        "pct",
+    ),
+    "tdp": ("TDP method (t)", "{TDP method (t)}", "S[table-format=5.3]", "tdp_t", "sig"),
+    "tdp_error": (
+        "TDP error (%)",
+        r"{TDP error (\si{\percent})}",
+        "S[table-format=+3.1]",
+        "tdp_error_pct",
+        "pct",
+    ),
+    "covered": ("In interval", "{In interval}", "c", "covered", "text"),
+}
+
+
+def columns(table: Table) -> list[dict[str, str]]:
+    unknown = [c for c in table.columns if c not in COLUMNS]
+    if unknown:
+        raise ValueError(f"table '{table.name}': unknown column(s) {unknown}; known: {list(COLUMNS)}")
+    keys = ("md_header", "tex_header", "tex_spec", "field", "style")
+    return [dict(zip(keys, COLUMNS[c], strict=True), name=c) for c in table.columns]
+
+
+def render_table(table: Table, fmt: str) -> str:
+    template = {"markdown": "table.md.j2", "latex": "table.tex.j2"}[fmt]
+    return render.render(template, t=table, columns=columns(table))
+
+
+def table_csv(table: Table) -> str:
+    cols = columns(table)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c["name"] for c in cols])
+    for row in table.rows:
+        writer.writerow([row.get(c["field"]) for c in cols])
+    return out.getvalue()
+
+
+def table_json(table: Table) -> dict[str, Any]:
+    return {"table": table.name, "rows": table.rows, "footnotes": table.footnotes, "summary": table.summary}
+
+
+def emit_tables(tables: list[Table], fmt: Format, out_dir: Path, export_dir: str | None) -> None:
+    """Print the tables in the asked format; write .md, .tex, .csv and .json for each."""
+    files: dict[str, str] = {}
+    for t in tables:
+        files[f"{t.name}.md"] = render_table(t, "markdown")
+        files[f"{t.name}.tex"] = render_table(t, "latex")
+        files[f"{t.name}.csv"] = table_csv(t)
+        files[f"{t.name}.json"] = render.to_json(table_json(t))
+    for folder in filter(None, [out_dir, export_dir]):
+        write_files(Path(folder), files)
+
+    if fmt is Format.bibtex:
+        print(references.bibtex_for_rows([r for t in tables for r in t.rows]), end="")
+        return
+    if fmt is Format.json and len(tables) == 1:
+        print(files[f"{tables[0].name}.json"], end="")
+        return
+    if fmt is Format.json:
+        print(render.to_json([table_json(t) for t in tables]), end="")
+        return
+    ext = {Format.latex: "tex", Format.csv: "csv"}.get(fmt, "md")
+    print("\n".join(files[f"{t.name}.{ext}"] for t in tables), end="")
+
+
+def write_files(folder: Path, files: dict[str, str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def emit_estimate(result: dict[str, Any], model: Model, fmt: Format, out_dir: Path) -> None:
+    write_files(out_dir, {"result.json": render.to_json(result)})
+    if fmt is Format.json:
+        print(render.to_json(result), end="")
+    elif fmt is Format.latex:
+        print(render.render("estimate.tex.j2", r=result, cite=references.cite_keys(result)), end="")
+    elif fmt is Format.model_card:
+        print(render.render("model_card.yaml.j2", r=result, emissions_g=result["emissions_kg"] * 1000), end="")
+    elif fmt is Format.bibtex:
+        print(references.bibtex_for_rows([result]), end="")
+    elif fmt in (Format.text, Format.markdown, Format.csv):
+        print(
+            render.render(
+                "estimate.txt.j2",
+                r=result,
+                intensity_kg=result["carbon_intensity_g_per_kwh"] / 1000,
+                model_sources={"device_hours_source": model.device_hours_source},
+                equivalents=references.equivalents(result["emissions_kg"]),
+            ),
+            end="",
+        )
+
+
+def write_job_error(out_dir: Path, message: str, overrides: list[str]) -> None:
+    write_files(out_dir, {"error.json": render.to_json({"error": message, "overrides": overrides})})
+
+
+def warn(message: str) -> None:
+    print(f"carbonspec: {message}", file=sys.stderr)

@@ -1,0 +1,171 @@
+"""Tables: a list of runs (from conf/table/*.yaml) estimated row by row, with their footnotes.
+
+A table row names a model and may apply assumptions on top of the model's facts (the seed paper's
+stand-in hardware, its chosen region, its device-hours). Every assumption becomes a footnote, and so
+does every printed seed number that carbonspec cannot reproduce.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from carbonspec import catalog, core
+from carbonspec.estimate import Run, estimate
+from carbonspec.schema import Method, Model, Region, Uncertainty
+
+
+@dataclass
+class Table:
+    name: str
+    caption: str
+    label: str
+    columns: list[str]
+    precision: int
+    rows: list[dict[str, Any]]
+    footnotes: list[dict[str, str]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+class Footnotes:
+    """Numbers footnotes a, b, c... in order of first use; the same text reuses its mark."""
+
+    def __init__(self) -> None:
+        self.marks: dict[str, str] = {}
+
+    def mark(self, text: str) -> str:
+        if text not in self.marks:
+            self.marks[text] = string.ascii_lowercase[len(self.marks) % 26]
+        return self.marks[text]
+
+    def as_list(self) -> list[dict[str, str]]:
+        return [{"mark": m, "text": t} for t, m in self.marks.items()]
+
+
+def build_named(name: str, cfg: DictConfig) -> Table:
+    catalog.require_option("table", name)
+    return build_from(catalog.read_plain("table", name), name, cfg)
+
+
+def build(cfg: DictConfig, name: str) -> Table:
+    return build_from(OmegaConf.to_container(cfg.table, resolve=True), name, cfg)
+
+
+def build_from(spec: dict[str, Any], name: str, cfg: DictConfig) -> Table:
+    uncertainty = catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty")
+    if spec.get("kind") == "by_region":
+        from carbonspec import sweep  # the fast path shares the sweep's row layout
+
+        return sweep.by_region_table(spec, name, cfg, uncertainty)
+    notes = Footnotes()
+    rows = [
+        table_row(row, spec, uncertainty, notes, cfg.pue if "pue" in cfg else None)
+        for row in spec["rows"]
+    ]
+    errors = [r["error_pct"] for r in rows if r.get("error_pct") is not None]
+    summary = {"mape_pct": core.mean_absolute_percent_error(errors), "n_reported": len(errors)}
+    return Table(
+        name=name,
+        caption=spec["caption"],
+        label=spec.get("label", f"tab:{name}"),
+        columns=list(spec["columns"]),
+        precision=spec.get("precision", 3),
+        rows=rows,
+        footnotes=notes.as_list(),
+        summary=summary,
+    )
+
+
+def run_for(
+    model_key: str,
+    row: dict[str, Any],
+    method: Method,
+    grid: str,
+    uncertainty: Uncertainty,
+    pue: float | None = None,
+) -> Run:
+    """A Run from a model's facts, with a table row's assumptions applied on top."""
+    choice = catalog.model_choice(model_key)
+    model: Model = catalog.load("model", model_key)
+    facts = {k: row[k] for k in ("device_hours", "devices", "hours") if k in row}
+    model = replace(model, **facts)
+    hardware_key = row.get("hardware", choice.hardware)
+    region_key = row.get("region", choice.region)
+    region: Region = catalog.load("region", region_key)
+    if row.get("region_values"):
+        region = catalog.validate(
+            Region, {**_fields(region), **row["region_values"]}, f"region '{region_key}'"
+        )
+    provider_key = catalog.region_provider(region_key)
+    return Run(
+        model_key=model_key,
+        model=model,
+        hardware_key=hardware_key,
+        hardware=catalog.load("hardware", hardware_key),
+        region_key=region_key,
+        region=region,
+        provider_key=provider_key,
+        provider=catalog.load("provider", provider_key),
+        uncertainty=uncertainty,
+        method=Method(row.get("method", method)),
+        grid=row.get("grid", grid),
+        pue=pue,
+    )
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {k: getattr(obj, k) for k in obj.__dataclass_fields__}
+
+
+def table_row(
+    row: dict[str, Any],
+    spec: dict[str, Any],
+    uncertainty: Uncertainty,
+    notes: Footnotes,
+    pue: float | None,
+) -> dict[str, Any]:
+    run = run_for(
+        row["model"], row, spec.get("method", "tdp"), spec.get("grid", "auto"), uncertainty, pue
+    )
+    vintage = "calculator" if run.method is Method.calculator else run.grid
+    result = estimate(run, catalog.cleanest_region(run.provider_key, vintage))
+
+    marks = [notes.mark(text) for text in row.get("assumptions", [])]
+    seed = row.get("seed")
+    if seed:
+        result["seed_estimate_printed"] = seed.get("estimate")
+        printed = seed.get("estimate")
+        agreement = core.agrees_with_printed(result["emissions_t"], printed) if printed else None
+        result["seed_agreement"] = agreement or "erratum"
+        if printed and agreement == "truncated":
+            marks.append(
+                notes.mark(
+                    f"The seed prints {printed} t: {core.round_significant(result['emissions_t'])}"
+                    " cut short rather than rounded; carbonspec rounds."
+                )
+            )
+        if printed and agreement is None:
+            marks.append(notes.mark(f"Seed erratum: the seed prints {printed} t. {seed['erratum']}"))
+        if seed.get("reported") and result["reported_emissions_t"] is not None:
+            reported = result["reported_emissions_t"]
+            if core.agrees_with_printed(reported, seed["reported"]) is None:
+                marks.append(
+                    notes.mark(
+                        f"Seed erratum: the seed prints {seed['reported']} t as the actual "
+                        f"figure; {seed['reported_erratum']}"
+                    )
+                )
+        for fact_note in seed.get("primary_differs", []):
+            marks.append(notes.mark(fact_note))
+    result["label"] = row.get("label", run.model.name)
+    result["hardware_label"] = row.get("hardware_label") or hardware_label(run)
+    result["marks"] = marks
+    return result
+
+
+def hardware_label(run: Run) -> str:
+    count = f"{core.round_significant(run.model.devices, 12):,} x " if run.model.devices else ""
+    return f"{count}{run.hardware.name}"

@@ -60,7 +60,7 @@ def _read(group: str, name: str) -> dict[str, Any]:
         return yaml.load(f, Loader=_Loader) or {}
 
 
-def _body(group: str, name: str) -> dict[str, Any]:
+def body(group: str, name: str) -> dict[str, Any]:
     """The group's node: ``# @package _global_`` files keep it under the group's own key."""
     raw = _read(group, name)
     return raw[group] if group in raw and "defaults" in raw else raw
@@ -89,14 +89,14 @@ def validate(schema: type[T], node: Any, where: str) -> T:
 
 def load(group: str, name: str) -> Any:
     """A config file as its typed object (Hardware, Region, ...), validated."""
-    return validate(SCHEMAS[group], _body(group, name), f"{group} '{name}'")
+    return validate(SCHEMAS[group], body(group, name), f"{group} '{name}'")
 
 
 @cache
 def load_fast(group: str, name: str) -> Any:
     """Like load(), for files already validated by the test suite: ~50x faster (no OmegaConf)."""
     cls = SCHEMAS[group]
-    obj = cls(**_body(group, name))
+    obj = cls(**body(group, name))
     if isinstance(obj, Hardware):
         obj.power_kind = obj.power_kind.__class__(obj.power_kind)
     return obj

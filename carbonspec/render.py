@@ -97,6 +97,8 @@ def table_cells(table: Any, columns: list[dict[str, str]], fmt: str) -> list[lis
     body = []
     for row in table.rows:
         cells = [cell(row.get(c["field"]), c["style"], fmt) for c in columns]
+        if fmt == "tex" and row.get("paper_key"):
+            cells[0] += f"~\\cite{{{row['paper_key']}}}"
         if row.get("marks"):
             marks = ",".join(row["marks"])
             cells[0] += f" ({marks})" if fmt == "md" else f"\\textsuperscript{{{marks}}}"

@@ -13,7 +13,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from carbonspec import catalog, core
+from carbonspec import catalog, core, render
 from carbonspec.estimate import Run, estimate
 from carbonspec.schema import Method, Model, Region, Uncertainty
 
@@ -94,11 +94,8 @@ def run_for(
     model = replace(model, **facts)
     hardware_key = row.get("hardware", choice.hardware)
     region_key = row.get("region", choice.region)
-    region: Region = catalog.load("region", region_key)
-    if row.get("region_values"):
-        region = catalog.validate(
-            Region, {**_fields(region), **row["region_values"]}, f"region '{region_key}'"
-        )
+    region_node = {**catalog.body("region", region_key), **row.get("region_values", {})}
+    region = catalog.validate(Region, region_node, f"region '{region_key}'")
     provider_key = catalog.region_provider(region_key)
     return Run(
         model_key=model_key,
@@ -114,10 +111,6 @@ def run_for(
         grid=row.get("grid", grid),
         pue=pue,
     )
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {k: getattr(obj, k) for k in obj.__dataclass_fields__}
 
 
 def table_row(
@@ -162,10 +155,13 @@ def table_row(
             marks.append(notes.mark(fact_note))
     result["label"] = row.get("label", run.model.name)
     result["hardware_label"] = row.get("hardware_label") or hardware_label(run)
+    result["hardware_used"] = run.hardware_key
     result["marks"] = marks
     return result
 
 
 def hardware_label(run: Run) -> str:
-    count = f"{core.round_significant(run.model.devices, 12):,} x " if run.model.devices else ""
-    return f"{count}{run.hardware.name}"
+    """The hardware the run really used (a stand-in is a footnote), as 'count x device'."""
+    real = catalog.load_fast("hardware", catalog.model_choice(run.model_key).hardware)
+    count = f"{render.thousands(run.model.devices)} x " if run.model.devices else ""
+    return f"{count}{real.name}"

@@ -77,7 +77,7 @@ def dispatch(cfg: DictConfig, out_dir: Path) -> None:
         result = single_estimate(cfg)
         outputs.emit_estimate(result, catalog.validate(Model, cfg.model, "model"), fmt, out_dir)
     else:
-        results = [tables.build_named(name, cfg) for name in cfg.main_tables]
+        results = [tables.build_named(name, cfg.pue) for name in cfg.main_tables]
         outputs.emit_tables(results, fmt, out_dir, cfg.export_dir)
 
 

@@ -63,7 +63,7 @@ def _read(group: str, name: str) -> dict[str, Any]:
 def body(group: str, name: str) -> dict[str, Any]:
     """The group's node: ``# @package _global_`` files keep it under the group's own key."""
     raw = _read(group, name)
-    return raw[group] if group in raw and "defaults" in raw else raw
+    return raw[group] if group in raw and set(raw) <= {group, "defaults"} else raw
 
 
 def default_choices(group: str, name: str) -> dict[str, str]:

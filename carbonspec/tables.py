@@ -45,26 +45,26 @@ class Footnotes:
         return [{"mark": m, "text": t} for t, m in self.marks.items()]
 
 
-def build_named(name: str, cfg: DictConfig) -> Table:
+def build_named(name: str, pue: float | None = None) -> Table:
+    """A packaged table by name (conf/table/<name>.yaml), without Hydra."""
     catalog.require_option("table", name)
-    return build_from(catalog.read_plain("table", name), name, cfg)
+    return build_from(catalog.read_plain("table", name), name, pue)
 
 
 def build(cfg: DictConfig, name: str) -> Table:
-    return build_from(OmegaConf.to_container(cfg.table, resolve=True), name, cfg)
-
-
-def build_from(spec: dict[str, Any], name: str, cfg: DictConfig) -> Table:
-    uncertainty = catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty")
+    """The table Hydra composed (it may come from a user's own config folder)."""
+    spec = OmegaConf.to_container(cfg.table, resolve=True)
     if spec.get("kind") == "by_region":
         from carbonspec import sweep  # the fast path shares the sweep's row layout
 
-        return sweep.by_region_table(spec, name, cfg, uncertainty)
+        return sweep.by_region_table(spec, name, cfg)
+    return build_from(spec, name, cfg.pue)
+
+
+def build_from(spec: dict[str, Any], name: str, pue: float | None = None) -> Table:
+    uncertainty: Uncertainty = catalog.load("uncertainty", "default")
     notes = Footnotes()
-    rows = [
-        table_row(row, spec, uncertainty, notes, cfg.pue if "pue" in cfg else None)
-        for row in spec["rows"]
-    ]
+    rows = [table_row(row, spec, uncertainty, notes, pue) for row in spec["rows"]]
     errors = [r["error_pct"] for r in rows if r.get("error_pct") is not None]
     summary = {"mape_pct": core.mean_absolute_percent_error(errors), "n_reported": len(errors)}
     return Table(

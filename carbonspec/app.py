@@ -1,9 +1,9 @@
 """The Hydra layer: compose the config, turn it into typed inputs, dispatch, write the outputs.
 
-    python -m carbonspec                       # the seed paper's three tables
-    python -m carbonspec model=gpt3            # one estimate
-    python -m carbonspec table=seed_industry   # one table
-    python -m carbonspec -m model=gpt3 'region=glob(aws-*)'   # a sweep, summarised at the end
+python -m carbonspec                       # the seed paper's three tables
+python -m carbonspec model=gpt3            # one estimate
+python -m carbonspec table=seed_industry   # one table
+python -m carbonspec -m model=gpt3 'region=glob(aws-*)'   # a sweep, summarised at the end
 """
 
 from __future__ import annotations
@@ -91,9 +91,13 @@ def hydra_main(cfg: DictConfig) -> None:
         if os.environ.get("CARBONSPEC_DEBUG"):
             raise
         expected = isinstance(err, InputError | catalog.ConfigError)
-        message = f"carbonspec: error: {err}" if expected else (
-            f"carbonspec: internal error: {type(err).__name__}: {err} "
-            "(set CARBONSPEC_DEBUG=1 for the traceback)"
+        message = (
+            f"carbonspec: error: {err}"
+            if expected
+            else (
+                f"carbonspec: internal error: {type(err).__name__}: {err} "
+                "(set CARBONSPEC_DEBUG=1 for the traceback)"
+            )
         )
         if hc.mode == RunMode.MULTIRUN:
             # A failed job must not end the sweep: record it for the summary and carry on.

@@ -98,7 +98,9 @@ def require_intensity(field: str, value: float | None) -> float:
     return float(value)
 
 
-def device_hours_of(device_hours: float | None, devices: float | None, hours: float | None) -> float:
+def device_hours_of(
+    device_hours: float | None, devices: float | None, hours: float | None
+) -> float:
     """Cumulative device-hours: given directly, or devices x wall-clock hours."""
     if device_hours is not None:
         return require_positive("model.device_hours", device_hours)

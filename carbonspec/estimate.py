@@ -41,7 +41,9 @@ class GridFigure:
 
 
 def grid_figure(region: Region, method: Method, grid: str) -> GridFigure:
-    vintage = grid if grid != "auto" else ("calculator" if method is Method.calculator else "latest")
+    vintage = (
+        grid if grid != "auto" else ("calculator" if method is Method.calculator else "latest")
+    )
     if region.carbon_intensity is not None:  # the figure a user sets; check it under its own name
         core.require_intensity("region.carbon_intensity", region.carbon_intensity)
     if vintage == "calculator":
@@ -144,7 +146,9 @@ def estimate(run: Run, cleanest: tuple[str, float] | None = None) -> dict[str, A
             intensity_range(region, figure.g_per_kwh),
         )
         low, high = interval.low / core.KG_PER_T, interval.high / core.KG_PER_T
-        counterfactual = fp.energy_kwh * cleanest[1] / core.G_PER_KG / core.KG_PER_T if cleanest else None
+        counterfactual = (
+            fp.energy_kwh * cleanest[1] / core.G_PER_KG / core.KG_PER_T if cleanest else None
+        )
 
     matched_pct, matched_source = market_claim(region, run.provider)
     reported = m.reported
@@ -187,9 +191,7 @@ def estimate(run: Run, cleanest: tuple[str, float] | None = None) -> dict[str, A
         "reported_emissions_t": reported.emissions_t if reported else None,
         "reported_basis": reported.basis if reported else None,
         "reported_source": reported.source if reported else None,
-        "error_pct": core.percent_error(fp.emissions_t, reported.emissions_t)
-        if reported
-        else None,
+        "error_pct": core.percent_error(fp.emissions_t, reported.emissions_t) if reported else None,
         "paper_key": m.paper.key if m.paper else None,
     }
 

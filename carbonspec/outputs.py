@@ -47,7 +47,13 @@ COLUMNS: dict[str, tuple[str, str, str, str, str]] = {
         "plain",
     ),
     "error": ("Error (%)", r"{Error (\si{\percent})}", "S[table-format=+3.1]", "error_pct", "pct"),
-    "calculator": ("Calculator (t)", "{Calculator (t)}", "S[table-format=5.3]", "calculator_t", "sig"),
+    "calculator": (
+        "Calculator (t)",
+        "{Calculator (t)}",
+        "S[table-format=5.3]",
+        "calculator_t",
+        "sig",
+    ),
     "calculator_error": (
         "Calc. error (%)",
         r"{Calc.\ error (\si{\percent})}",
@@ -70,7 +76,9 @@ COLUMNS: dict[str, tuple[str, str, str, str, str]] = {
 def columns(table: Table) -> list[dict[str, str]]:
     unknown = [c for c in table.columns if c not in COLUMNS]
     if unknown:
-        raise ValueError(f"table '{table.name}': unknown column(s) {unknown}; known: {list(COLUMNS)}")
+        raise ValueError(
+            f"table '{table.name}': unknown column(s) {unknown}; known: {list(COLUMNS)}"
+        )
     keys = ("md_header", "tex_header", "tex_spec", "field", "style")
     return [dict(zip(keys, COLUMNS[c], strict=True), name=c) for c in table.columns]
 
@@ -91,7 +99,12 @@ def table_csv(table: Table) -> str:
 
 
 def table_json(table: Table) -> dict[str, Any]:
-    return {"table": table.name, "rows": table.rows, "footnotes": table.footnotes, "summary": table.summary}
+    return {
+        "table": table.name,
+        "rows": table.rows,
+        "footnotes": table.footnotes,
+        "summary": table.summary,
+    }
 
 
 def emit_tables(tables: list[Table], fmt: Format, out_dir: Path, export_dir: str | None) -> None:
@@ -131,7 +144,12 @@ def emit_estimate(result: dict[str, Any], model: Model, fmt: Format, out_dir: Pa
     elif fmt is Format.latex:
         print(render.render("estimate.tex.j2", r=result, cite=references.cite_keys(result)), end="")
     elif fmt is Format.model_card:
-        print(render.render("model_card.yaml.j2", r=result, emissions_g=result["emissions_kg"] * 1000), end="")
+        print(
+            render.render(
+                "model_card.yaml.j2", r=result, emissions_g=result["emissions_kg"] * 1000
+            ),
+            end="",
+        )
     elif fmt is Format.bibtex:
         print(references.bibtex_for_rows([result]), end="")
     elif fmt in (Format.text, Format.markdown, Format.csv):

@@ -141,7 +141,9 @@ def table_row(
                 )
             )
         if printed and agreement is None:
-            marks.append(notes.mark(f"Seed erratum: the seed prints {printed} t. {seed['erratum']}"))
+            marks.append(
+                notes.mark(f"Seed erratum: the seed prints {printed} t. {seed['erratum']}")
+            )
         if seed.get("reported") and result["reported_emissions_t"] is not None:
             reported = result["reported_emissions_t"]
             if core.agrees_with_printed(reported, seed["reported"]) is None:

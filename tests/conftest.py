@@ -26,7 +26,9 @@ def cli(tmp_path):
     return lambda *args: run_cli(*args, cwd=tmp_path)
 
 
-def pdflatex_or_skip() -> str:
+@pytest.fixture
+def pdflatex() -> str:
+    """pdflatex, or a skip; never a skip in CI, where .ci/run installs TeX Live."""
     exe = shutil.which("pdflatex")
     if exe is None:
         if os.environ.get("CI") == "true":

@@ -11,17 +11,56 @@ from carbonspec import catalog
 CONF = catalog.CONF_DIR
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
-SEED_MODELS = (
-    "bloom opt_175b gpt3 gopher llama2_7b llama2_13b llama2_34b llama2_70b deepseek_v3 "
-    "llama3_3_70b llama3_1_405b nemotron4_340b nemotron3_8b megascale gemini1_ultra falcon_180b "
-    "openvla funsearch volcano_13b sphinx llava1_5"
-).split()
-MODERN_HARDWARE = (
-    "a100_sxm4_40gb a100_sxm4_80gb a100_pcie_40gb a100_pcie_80gb a800_sxm h100_sxm h100_pcie "
-    "h100_nvl h800_sxm h200_sxm b200 l40s l4 t4 v100_sxm2_16gb v100_sxm2_32gb v100_pcie_16gb "
-    "tpu_v2 tpu_v3 tpu_v4 mi250x mi300x gaudi2 gaudi3"
-).split()
-PROVIDERS = "aws gcp azure coreweave ovh scaleway seeweb private".split()
+SEED_MODELS = [
+    "bloom",
+    "opt_175b",
+    "gpt3",
+    "gopher",
+    "llama2_7b",
+    "llama2_13b",
+    "llama2_34b",
+    "llama2_70b",
+    "deepseek_v3",
+    "llama3_3_70b",
+    "llama3_1_405b",
+    "nemotron4_340b",
+    "nemotron3_8b",
+    "megascale",
+    "gemini1_ultra",
+    "falcon_180b",
+    "openvla",
+    "funsearch",
+    "volcano_13b",
+    "sphinx",
+    "llava1_5",
+]
+MODERN_HARDWARE = [
+    "a100_sxm4_40gb",
+    "a100_sxm4_80gb",
+    "a100_pcie_40gb",
+    "a100_pcie_80gb",
+    "a800_sxm",
+    "h100_sxm",
+    "h100_pcie",
+    "h100_nvl",
+    "h800_sxm",
+    "h200_sxm",
+    "b200",
+    "l40s",
+    "l4",
+    "t4",
+    "v100_sxm2_16gb",
+    "v100_sxm2_32gb",
+    "v100_pcie_16gb",
+    "tpu_v2",
+    "tpu_v3",
+    "tpu_v4",
+    "mi250x",
+    "mi300x",
+    "gaudi2",
+    "gaudi3",
+]
+PROVIDERS = ["aws", "gcp", "azure", "coreweave", "ovh", "scaleway", "seeweb", "private"]
 SOURCELESS_SUFFIXES = ("_year",)  # years describe a source; they are not facts of their own
 
 
@@ -96,7 +135,8 @@ def test_calculator_power_is_kept_where_it_differs_from_the_datasheet():
 
 @pytest.mark.skipif(not SHARED.exists(), reason="the shared data sets are not beside the repo")
 def test_all_calculator_regions_are_transcribed():
-    rows = list(csv.DictReader(open(SHARED / "mlco2-impact" / "impact.csv", encoding="utf-8")))
+    with open(SHARED / "mlco2-impact" / "impact.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     assert len(rows) == 82
     for row in rows:
         name = f"{row['provider']}-{(row['region'] or row['regionName']).lower()}"

@@ -98,7 +98,10 @@ def test_counterfactual_uses_truncated_lowest_impact():
         (lambda: core.require_positive("hardware.power_w", 0), "hardware.power_w"),
         (lambda: core.require_pue("pue", 0.9), "pue"),
         (lambda: core.require_intensity("region.carbon_intensity", -1), "region.carbon_intensity"),
-        (lambda: core.require_intensity("region.carbon_intensity", 2001), "region.carbon_intensity"),
+        (
+            lambda: core.require_intensity("region.carbon_intensity", 2001),
+            "region.carbon_intensity",
+        ),
         (lambda: core.device_hours_of(None, None, None), "model.device_hours"),
         (lambda: core.device_hours_of(None, 8, None), "model.hours"),
     ],

@@ -1,7 +1,8 @@
 """The seed paper's tables (Shi 2025), reproduced with the calculator's data and arithmetic.
 
-The printed values below are transcribed from ../shared/seed/environmental-impact-of-training-llms.md
-(Tables 1-3), independently of conf/table/, so a wrong table config fails here.
+The printed values below are transcribed from the seed paper
+(../shared/seed/environmental-impact-of-training-llms.md, Tables 1-3), independently of
+conf/table/, so a wrong table config fails here.
 """
 
 import pytest

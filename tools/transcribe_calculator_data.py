@@ -94,6 +94,11 @@ POWER_RANGE = {
 }
 
 
+def read_csv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
+    with open(path, encoding=encoding) as f:
+        return list(csv.DictReader(f))
+
+
 def cited_url(row: dict) -> str:
     """The source column; a row with a missing column (A10G) has its URL one column early."""
     return (row["source"] or next(v for v in row.values() if v and "http" in v)).strip()
@@ -125,7 +130,7 @@ def write(path: Path, header: str, fields: dict[str, object], extra: str = "") -
 
 
 def hardware() -> None:
-    for row in csv.DictReader(open(DATA / "mlco2-impact" / "gpus.csv", encoding="utf-8")):
+    for row in read_csv(DATA / "mlco2-impact" / "gpus.csv"):
         calc_name = row["name"].strip()
         name = DEVICE_NAMES.get(calc_name, slug(calc_name))
         calc_power = number(row["tdp_watts"])
@@ -170,14 +175,14 @@ def calculator_year(source: str, comment: str) -> int | None:
 
 
 def regions() -> None:
-    countries = json.load(open(DATA / "codecarbon" / "global_energy_mix.json", encoding="utf-8"))
+    countries = json.loads(
+        (DATA / "codecarbon" / "global_energy_mix.json").read_text(encoding="utf-8")
+    )
     iso_by_name = {v["country_name"]: iso for iso, v in countries.items()}
     iso_by_name |= {"USA": "USA", "Hong Kong": "HKG"}
     google = {
         row["region"]: row
-        for row in csv.DictReader(
-            open(DATA / "codecarbon" / "gcp_region_impact.csv", encoding="utf-8-sig")
-        )
+        for row in read_csv(DATA / "codecarbon" / "gcp_region_impact.csv", "utf-8-sig")
     }
 
     for iso, c in sorted(countries.items()):
@@ -212,14 +217,18 @@ def regions() -> None:
             "# @package _global_\n" + header + extra + body, encoding="utf-8"
         )
 
-    for row in csv.DictReader(open(DATA / "mlco2-impact" / "impact.csv", encoding="utf-8")):
+    for row in read_csv(DATA / "mlco2-impact" / "impact.csv"):
         code = (row["region"] or row["regionName"]).lower()
         name = f"{row['provider']}-{code}"
         country = "Hong Kong" if row["city"] == "Hong Kong" else row["country"]
         iso = iso_by_name[country]
         impact = number(row["impact"])
-        calc_source = f"{MLCO2.format(file='impact.csv')}, row {row['provider']}/{code}, citing " + (
-            row["source"].strip() or "no source (the calculator's comment: " + row["comment"] + ")"
+        calc_source = (
+            f"{MLCO2.format(file='impact.csv')}, row {row['provider']}/{code}, citing "
+            + (
+                row["source"].strip()
+                or "no source (the calculator's comment: " + row["comment"] + ")"
+            )
         )
         if row["comment"] and row["source"].strip():
             calc_source += f" ({row['comment'].strip()})"

@@ -85,6 +85,13 @@ def dispatch(cfg: DictConfig, out_dir: Path) -> None:
 def hydra_main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
+    if hc.mode == RunMode.MULTIRUN and OmegaConf.is_missing(cfg.region, "carbon_intensity"):
+        # glob(*) includes region=custom, which has no intensity until a user gives one:
+        # not a failure of the sweep, just nothing to estimate.
+        outputs.write_job_error(
+            out_dir, "needs region.carbon_intensity", hc.overrides.task, "skipped"
+        )
+        return
     try:
         dispatch(cfg, out_dir)
     except Exception as err:
@@ -108,7 +115,23 @@ def hydra_main(cfg: DictConfig) -> None:
         sys.exit(2)
 
 
+def make_sweeper_discoverable() -> None:
+    """Let Hydra find carbonspec's sweeper in an editable install too.
+
+    Hydra discovers plugins by walking the directories of the hydra_plugins namespace package; an
+    editable install maps ours through an import hook that the walk does not see, so its real
+    folder is added (a regular install already has it in site-packages).
+    """
+    import hydra_plugins
+    import hydra_plugins.carbonspec_sweeper as sweeper_plugin
+
+    folder = str(Path(sweeper_plugin.__file__).parents[1])
+    if folder not in list(hydra_plugins.__path__):
+        hydra_plugins.__path__.append(folder)
+
+
 def main() -> None:
+    make_sweeper_discoverable()
     hydra_main()
 
 

@@ -107,16 +107,32 @@ def table_json(table: Table) -> dict[str, Any]:
     }
 
 
+def table_files(t: Table) -> dict[str, str]:
+    return {
+        f"{t.name}.md": render_table(t, "markdown"),
+        f"{t.name}.tex": render_table(t, "latex"),
+        f"{t.name}.csv": table_csv(t),
+        f"{t.name}.json": render.to_json(table_json(t)),
+    }
+
+
+def write_table(t: Table, folder: Path) -> dict[str, str]:
+    """The table's .md, .tex, .csv and .json (and its figure, for sweeps) in a folder."""
+    files = table_files(t)
+    write_files(folder, files)
+    if t.figure and t.rows:
+        from carbonspec import plot  # matplotlib is slow to import: only when drawing
+
+        plot.bar_chart(t.rows, folder / t.name, t.caption)
+    return files
+
+
 def emit_tables(tables: list[Table], fmt: Format, out_dir: Path, export_dir: str | None) -> None:
     """Print the tables in the asked format; write .md, .tex, .csv and .json for each."""
     files: dict[str, str] = {}
     for t in tables:
-        files[f"{t.name}.md"] = render_table(t, "markdown")
-        files[f"{t.name}.tex"] = render_table(t, "latex")
-        files[f"{t.name}.csv"] = table_csv(t)
-        files[f"{t.name}.json"] = render.to_json(table_json(t))
-    for folder in filter(None, [out_dir, export_dir]):
-        write_files(Path(folder), files)
+        for folder in filter(None, [out_dir, export_dir]):
+            files |= write_table(t, Path(folder))
 
     if fmt is Format.bibtex:
         print(references.bibtex_for_rows([r for t in tables for r in t.rows]), end="")
@@ -165,8 +181,10 @@ def emit_estimate(result: dict[str, Any], model: Model, fmt: Format, out_dir: Pa
         )
 
 
-def write_job_error(out_dir: Path, message: str, overrides: list[str]) -> None:
-    write_files(out_dir, {"error.json": render.to_json({"error": message, "overrides": overrides})})
+def write_job_error(out_dir: Path, message: str, overrides: list[str], kind: str = "error") -> None:
+    """Record why a sweep job has no result; the sweep summary lists it."""
+    record = render.to_json({"error": message, "overrides": list(overrides)})
+    write_files(out_dir, {f"{kind}.json": record})
 
 
 def warn(message: str) -> None:

@@ -28,6 +28,7 @@ class Table:
     rows: list[dict[str, Any]]
     footnotes: list[dict[str, str]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    figure: bool = False  # sweeps and by-region tables get a bar chart beside their files
 
 
 class Footnotes:

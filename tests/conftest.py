@@ -35,3 +35,9 @@ def pdflatex() -> str:
             pytest.fail("pdflatex is missing in CI: .ci/run must install TeX Live")
         pytest.skip("pdflatex not installed")
     return exe
+
+
+@pytest.fixture(scope="session")
+def run_in():
+    """run_cli itself, for tests that choose their own directory."""
+    return run_cli

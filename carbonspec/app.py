@@ -61,11 +61,11 @@ def run_from_config(cfg: DictConfig) -> Run:
     )
 
 
-def single_estimate(cfg: DictConfig) -> dict[str, Any]:
+def single_estimate(cfg: DictConfig) -> tuple[Run, dict[str, Any]]:
     run = run_from_config(cfg)
     figure_vintage = "calculator" if run.method is Method.calculator else run.grid
     cleanest = catalog.cleanest_region(run.provider_key, figure_vintage)
-    return {**estimate(run, cleanest), "overrides": list(HydraConfig.get().overrides.task)}
+    return run, {**estimate(run, cleanest), "overrides": list(HydraConfig.get().overrides.task)}
 
 
 def dispatch(cfg: DictConfig, out_dir: Path) -> None:
@@ -74,8 +74,8 @@ def dispatch(cfg: DictConfig, out_dir: Path) -> None:
         result = tables.build(cfg, HydraConfig.get().runtime.choices["table"])
         outputs.emit_tables([result], fmt, out_dir, cfg.export_dir)
     elif cfg.get("model") is not None:
-        result = single_estimate(cfg)
-        outputs.emit_estimate(result, catalog.validate(Model, cfg.model, "model"), fmt, out_dir)
+        run, result = single_estimate(cfg)
+        outputs.emit_estimate(result, run.model, fmt, out_dir)
     else:
         results = [tables.build_named(name, cfg.pue) for name in cfg.main_tables]
         outputs.emit_tables(results, fmt, out_dir, cfg.export_dir)

@@ -36,6 +36,7 @@ class ConfigError(ValueError):
     """A config file or an override does not fit its group's schema, or names nothing."""
 
 
+@cache
 def options(group: str) -> list[str]:
     """Every option of a config group, sorted: what Hydra would offer for ``group=``."""
     return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
@@ -130,6 +131,7 @@ def read_plain(group: str, name: str) -> dict[str, Any]:
     return dict(_read(group, name))
 
 
+@cache
 def cleanest_region(provider: str, vintage: str) -> tuple[str, float] | None:
     """The provider's region with the lowest grid intensity, for the counterfactual line.
 

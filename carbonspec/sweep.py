@@ -94,28 +94,49 @@ class SweepSummary(Callback):
 
 
 def by_region_table(spec: dict[str, Any], name: str, cfg: DictConfig) -> Table:
-    """The fast path: the composed model and hardware, every matching region merged in turn."""
-    chosen_model = cfg.get("model")
-    if chosen_model is None:
-        raise catalog.ConfigError("table=by_region needs a model, e.g. model=gpt3")
-    model = catalog.validate(Model, chosen_model, "model")
-    hardware = catalog.validate(Hardware, cfg.hardware, "hardware")
-    uncertainty = catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty")
-    method = Method(cfg.method)
-    vintage = "calculator" if method is Method.calculator else cfg.grid
+    """The fast path: the model and hardware composed once, every matching region merged in."""
     from hydra.core.hydra_config import HydraConfig
 
+    if cfg.get("model") is None:
+        raise catalog.ConfigError("table=by_region needs a model, e.g. model=gpt3")
     choices = HydraConfig.get().runtime.choices
+    rows = region_rows(
+        choices["model"],
+        catalog.validate(Model, cfg.model, "model"),
+        choices["hardware"],
+        catalog.validate(Hardware, cfg.hardware, "hardware"),
+        catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty"),
+        Method(cfg.method),
+        cfg.grid,
+        cfg.pue,
+        spec.get("regions", "*"),
+    )
+    return summary_table(rows, name, sweep_caption(rows))
+
+
+def region_rows(
+    model_key: str,
+    model: Model,
+    hardware_key: str,
+    hardware: Hardware,
+    uncertainty: Uncertainty,
+    method: Method,
+    grid: str,
+    pue: float | None,
+    pattern: str = "*",
+) -> list[dict[str, Any]]:
+    """One estimate per region matching the pattern; regions that need user input are left out."""
+    vintage = "calculator" if method is Method.calculator else grid
     rows = []
-    for region_key in catalog.matching("region", spec.get("regions", "*")):
+    for region_key in catalog.matching("region", pattern):
         region = catalog.load_fast("region", region_key)
         if region.requires_input:
             continue  # a custom site has no intensity until the user gives one
         provider_key = catalog.region_provider(region_key)
         run = Run(
-            model_key=choices["model"],
+            model_key=model_key,
             model=model,
-            hardware_key=choices["hardware"],
+            hardware_key=hardware_key,
             hardware=hardware,
             region_key=region_key,
             region=region,
@@ -123,11 +144,11 @@ def by_region_table(spec: dict[str, Any], name: str, cfg: DictConfig) -> Table:
             provider=catalog.load_fast("provider", provider_key),
             uncertainty=uncertainty,
             method=method,
-            grid=cfg.grid,
-            pue=cfg.pue,
+            grid=grid,
+            pue=pue,
         )
         rows.append(estimate(run, catalog.cleanest_region(provider_key, vintage)))
-    return summary_table(rows, name, sweep_caption(rows))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:

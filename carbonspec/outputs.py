@@ -135,7 +135,8 @@ def emit_tables(tables: list[Table], fmt: Format, out_dir: Path, export_dir: str
             files |= write_table(t, Path(folder))
 
     if fmt is Format.bibtex:
-        print(references.bibtex_for_rows([r for t in tables for r in t.rows]), end="")
+        rows = [r for t in tables for r in t.rows]
+        print(references.bibtex_for_rows(rows, [k for t in tables for k in t.cites]), end="")
         return
     if fmt is Format.json and len(tables) == 1:
         print(files[f"{tables[0].name}.json"], end="")

@@ -43,11 +43,12 @@ def cite_keys(result: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def bibtex_for_rows(rows: list[dict[str, Any]]) -> str:
-    """Every source the rows cite: method, tool, grid data and each model's paper, deduplicated."""
+def bibtex_for_rows(rows: list[dict[str, Any]], also: list[str] | None = None) -> str:
+    """Every source the rows cite: method, tool, grid data and each model's paper, deduplicated,
+    plus the keys in ``also`` (a table caption's)."""
     refs = catalog.read_root("references")
     by_key = {entry["key"]: entry for entry in refs.values()}
-    wanted: list[str] = [refs["tool"]["key"]]
+    wanted: list[str] = [refs["tool"]["key"], *(also or [])]
     for row in rows:
         if row["method"] == "calculator":
             wanted.append(refs["method"]["key"])

@@ -72,7 +72,7 @@ def plain(value: float | None) -> str:
     return f"{float(value):.10g}"
 
 
-def cell(value: Any, style: str, fmt: str) -> str:
+def cell(value: Any, style: str, fmt: str, digits: int = 3) -> str:
     """One table cell in Markdown ("md") or LaTeX ("tex"); siunitx S columns take bare numbers."""
     if value is None:
         return "n/a" if fmt == "md" else "{--}"
@@ -80,9 +80,11 @@ def cell(value: Any, style: str, fmt: str) -> str:
         return markdown_escape(value) if fmt == "md" else latex_escape(value)
     if style == "interval":
         low, high = value
-        return f"{sig(low)}-{sig(high)}" if fmt == "md" else f"{sig(low)}--{sig(high)}"
+        return f"{sig(low, digits)}-{sig(high, digits)}" if fmt == "md" else (
+            f"{sig(low, digits)}--{sig(high, digits)}"
+        )
     if style == "sig":
-        text = sig(value)
+        text = sig(value, digits)
     elif style == "count":
         text = thousands(value)
     elif style == "pct":
@@ -96,7 +98,7 @@ def table_cells(table: Any, columns: list[dict[str, str]], fmt: str) -> list[lis
     """The body of a table: one list of formatted cells per row, footnote marks on the label."""
     body = []
     for row in table.rows:
-        cells = [cell(row.get(c["field"]), c["style"], fmt) for c in columns]
+        cells = [cell(row.get(c["field"]), c["style"], fmt, table.precision) for c in columns]
         if fmt == "tex" and row.get("paper_key"):
             cells[0] += f"~\\cite{{{row['paper_key']}}}"
         if row.get("marks"):

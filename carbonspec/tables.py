@@ -29,6 +29,7 @@ class Table:
     footnotes: list[dict[str, str]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     figure: bool = False  # sweeps and by-region tables get a bar chart beside their files
+    cites: list[str] = field(default_factory=list)  # reference keys the caption cites
 
 
 class Footnotes:
@@ -77,7 +78,17 @@ def build_from(spec: dict[str, Any], name: str, pue: float | None = None) -> Tab
         rows=rows,
         footnotes=notes.as_list(),
         summary=summary,
+        cites=caption_cites(spec),
     )
+
+
+def caption_cites(spec: dict[str, Any]) -> list[str]:
+    """The seed paper for its tables, and the calculator when a table uses its method."""
+    refs = catalog.read_root("references")
+    keys = [refs["seed"]["key"]] if any("seed" in row for row in spec.get("rows", [])) else []
+    if spec.get("method") == "calculator":
+        keys.append(refs["method"]["key"])
+    return keys
 
 
 def run_for(

@@ -80,8 +80,10 @@ def cell(value: Any, style: str, fmt: str, digits: int = 3) -> str:
         return markdown_escape(value) if fmt == "md" else latex_escape(value)
     if style == "interval":
         low, high = value
-        return f"{sig(low, digits)}-{sig(high, digits)}" if fmt == "md" else (
-            f"{sig(low, digits)}--{sig(high, digits)}"
+        return (
+            f"{sig(low, digits)}-{sig(high, digits)}"
+            if fmt == "md"
+            else (f"{sig(low, digits)}--{sig(high, digits)}")
         )
     if style == "sig":
         text = sig(value, digits)
@@ -89,6 +91,8 @@ def cell(value: Any, style: str, fmt: str, digits: int = 3) -> str:
         text = thousands(value)
     elif style == "pct":
         text = f"{value:+.1f}"
+    elif style == "mean_pct":
+        text = f"{value:.1f}"
     else:
         text = plain(value)
     return text if fmt == "md" else text.replace(",", "")
@@ -105,20 +109,33 @@ def table_cells(table: Any, columns: list[dict[str, str]], fmt: str) -> list[lis
             marks = ",".join(row["marks"])
             cells[0] += f" ({marks})" if fmt == "md" else f"\\textsuperscript{{{marks}}}"
         body.append(cells)
-    mape = table.summary.get("mape_pct") if table.summary else None
-    names = [c["name"] for c in columns]
-    if mape is not None and "error" in names:
-        summary = ["" for _ in columns]
-        summary[0] = "Mean absolute error"
-        summary[names.index("error")] = f"{mape:.1f}"
-        if fmt == "tex":
-            summary = [s if s else "{}" for s in summary]
-        body.append(summary)
     return body
 
 
-def pipe_table(body: list[list[str]], columns: list[dict[str, str]]) -> str:
+def footer_cells(table: Any, columns: list[dict[str, str]], fmt: str) -> list[str] | None:
+    """The bottom row (e.g. mean absolute errors), or None: a label and some columns' values."""
+    if not table.footer:
+        return None
+    values = table.footer["values"]
+
+    def style(c: dict[str, str]) -> str:
+        return "mean_pct" if c["style"] == "pct" else c["style"]  # a mean of |errors| has no sign
+
+    cells = [cell(values[c["name"]], style(c), fmt) if c["name"] in values else "" for c in columns]
+    cells[0] = (
+        markdown_escape(table.footer["label"])
+        if fmt == "md"
+        else latex_escape(table.footer["label"])
+    )
+    return [c if c or fmt == "md" else "{}" for c in cells]
+
+
+def pipe_table(table: Any, columns: list[dict[str, str]]) -> str:
     """A Markdown pipe table, aligned for reading in a terminal too."""
+    body = table_cells(table, columns, "md")
+    footer = footer_cells(table, columns, "md")
+    if footer:
+        body.append(footer)
     align = ["left" if c["style"] in ("text", "interval") else "right" for c in columns]
     headers = [c["md_header"] for c in columns]
     return tabulate(body, headers=headers, tablefmt="pipe", colalign=align, disable_numparse=True)
@@ -142,6 +159,7 @@ def environment() -> jinja2.Environment:
         percent=percent,
         plain=plain,
         cells=table_cells,
+        footer=footer_cells,
         pipe_table=pipe_table,
         tojson=lambda v: json.dumps(v, indent=2, ensure_ascii=False),
     )

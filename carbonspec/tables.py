@@ -28,6 +28,7 @@ class Table:
     rows: list[dict[str, Any]]
     footnotes: list[dict[str, str]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    footer: dict[str, Any] | None = None  # {"label": ..., "values": {column: value}}
     figure: bool = False  # sweeps and by-region tables get a bar chart beside their files
     cites: list[str] = field(default_factory=list)  # reference keys the caption cites
 
@@ -68,7 +69,13 @@ def build_from(spec: dict[str, Any], name: str, pue: float | None = None) -> Tab
     notes = Footnotes()
     rows = [table_row(row, spec, uncertainty, notes, pue) for row in spec["rows"]]
     errors = [r["error_pct"] for r in rows if r.get("error_pct") is not None]
-    summary = {"mape_pct": core.mean_absolute_percent_error(errors), "n_reported": len(errors)}
+    mape = core.mean_absolute_percent_error(errors)
+    summary = {"mape_pct": mape, "n_reported": len(errors)}
+    footer = (
+        {"label": "Mean absolute error", "values": {"error": mape}}
+        if mape is not None and "error" in spec["columns"]
+        else None
+    )
     return Table(
         name=name,
         caption=spec["caption"],
@@ -78,6 +85,7 @@ def build_from(spec: dict[str, Any], name: str, pue: float | None = None) -> Tab
         rows=rows,
         footnotes=notes.as_list(),
         summary=summary,
+        footer=footer,
         cites=caption_cites(spec),
     )
 

@@ -39,10 +39,17 @@ COLUMNS: dict[str, tuple[str, str, str, str, str]] = {
         "sig",
     ),
     "interval": ("Interval (t)", "{Interval (t)}", "l", "interval", "interval"),
-    "reported": (
+    "actual": (  # the seed's word for a reported figure
         "Actual CO2eq (t)",
         r"{Actual CO\textsubscript{2}eq (\si{\tonne})}",
         "S[table-format=3.2]",
+        "reported_emissions_t",
+        "plain",
+    ),
+    "reported": (
+        "Reported CO2eq (t)",
+        r"{Reported CO\textsubscript{2}eq (\si{\tonne})}",
+        "S[table-format=4.2]",
         "reported_emissions_t",
         "plain",
     ),

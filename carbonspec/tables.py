@@ -61,11 +61,19 @@ def build(cfg: DictConfig, name: str) -> Table:
         from carbonspec import sweep  # the fast path shares the sweep's row layout
 
         return sweep.by_region_table(spec, name, cfg)
-    return build_from(spec, name, cfg.pue)
+    uncertainty = catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty")
+    return build_from(spec, name, cfg.pue, uncertainty)
 
 
-def build_from(spec: dict[str, Any], name: str, pue: float | None = None) -> Table:
-    uncertainty: Uncertainty = catalog.load("uncertainty", "default")
+def build_from(
+    spec: dict[str, Any],
+    name: str,
+    pue: float | None = None,
+    uncertainty: Uncertainty | None = None,
+) -> Table:
+    uncertainty = uncertainty or catalog.load("uncertainty", "default")
+    if spec.get("kind") == "validation":
+        return validation_table(spec, name, uncertainty)
     notes = Footnotes()
     rows = [table_row(row, spec, uncertainty, notes, pue) for row in spec["rows"]]
     errors = [r["error_pct"] for r in rows if r.get("error_pct") is not None]
@@ -187,3 +195,77 @@ def hardware_label(run: Run) -> str:
     real = catalog.load_fast("hardware", catalog.model_choice(run.model_key).hardware)
     count = f"{render.thousands(run.model.devices)} x " if run.model.devices else ""
     return f"{count}{real.name}"
+
+
+def validation_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> Table:
+    """Each run from public inputs only (its hardware, device-hours, site), by every method,
+    against its published location-based figure."""
+    notes = Footnotes()
+    rows = []
+    for row in spec["rows"]:
+        key = row["model"]
+        tdp = estimate(run_for(key, {}, Method.tdp, "auto", uncertainty))
+        calc = estimate(run_for(key, {}, Method.calculator, "calculator", uncertainty))
+        reported = catalog.load("model", key).reported
+        comparable = reported is not None and reported.basis == "location"
+        marks = [notes.mark(text) for text in row.get("notes", [])]
+        if reported is not None and not comparable:
+            basis = (
+                f"is {reported.basis}-based"
+                if reported.basis != "unknown"
+                else "does not say whether it is location- or market-based"
+            )
+            marks.append(
+                notes.mark(
+                    f"The published figure {basis}, so it is not compared with a location-based"
+                    " estimate: shown, left out of the means."
+                )
+            )
+        low, high = tdp["emissions_t_low"], tdp["emissions_t_high"]
+        rows.append(
+            {
+                **tdp,
+                "label": row.get("label", tdp["model_name"]),
+                "hardware_label": hardware_label(run_for(key, {}, Method.tdp, "auto", uncertainty)),
+                "marks": marks,
+                "comparable": comparable,
+                "calculator_t": calc["emissions_t"],
+                "tdp_t": tdp["emissions_t"],
+                "calculator_error_pct": calc["error_pct"] if comparable else None,
+                "tdp_error_pct": tdp["error_pct"] if comparable else None,
+                "error_pct": tdp["error_pct"] if comparable else None,
+                "interval": (low, high),
+                "covered": ("yes" if low <= reported.emissions_t <= high else "no")
+                if comparable
+                else None,
+            }
+        )
+    compared = [r for r in rows if r["comparable"]]
+    mape = {
+        method: core.mean_absolute_percent_error([r[f"{method}_error_pct"] for r in compared])
+        for method in ("calculator", "tdp")
+    }
+    covered = sum(r["covered"] == "yes" for r in compared)
+    return Table(
+        name=name,
+        caption=spec["caption"],
+        label=spec.get("label", f"tab:{name}"),
+        columns=list(spec["columns"]),
+        precision=spec.get("precision", 3),
+        rows=rows,
+        footnotes=notes.as_list(),
+        summary={
+            "mape_pct": mape,
+            "n_compared": len(compared),
+            "n_covered": covered,
+        },
+        footer={
+            "label": f"Mean absolute error ({len(compared)} runs)",
+            "values": {
+                "calculator_error": mape["calculator"],
+                "tdp_error": mape["tdp"],
+                "covered": f"{covered}/{len(compared)}",
+            },
+        },
+        cites=caption_cites(spec),
+    )

@@ -85,6 +85,8 @@ def dispatch(cfg: DictConfig, out_dir: Path) -> None:
 def hydra_main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
+    # Tables read model and region files directly: let them see the user's folders too.
+    catalog.use_search_path([Path(s.path) for s in hc.runtime.config_sources if s.schema == "file"])
     if hc.mode == RunMode.MULTIRUN and OmegaConf.is_missing(cfg.region, "carbon_intensity"):
         # glob(*) includes region=custom, which has no intensity until a user gives one:
         # not a failure of the sweep, just nothing to estimate.

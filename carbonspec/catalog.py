@@ -21,6 +21,9 @@ from carbonspec import conf as _conf_package
 from carbonspec.schema import Hardware, Model, Provider, Region, Uncertainty
 
 CONF_DIR = Path(_conf_package.__file__).parent
+# Where config files are looked up, first match wins: a user's own folders (Hydra's searchpath
+# or --config-dir), then the packaged conf/. See use_search_path().
+_search_dirs: list[Path] = [CONF_DIR]
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 T = TypeVar("T")
 SCHEMAS: dict[str, type] = {
@@ -36,10 +39,27 @@ class ConfigError(ValueError):
     """A config file or an override does not fit its group's schema, or names nothing."""
 
 
+def use_search_path(user_dirs: list[Path]) -> None:
+    """Look in the user's own config folders before the packaged one (as Hydra does)."""
+    global _search_dirs
+    dirs = [*user_dirs, CONF_DIR]
+    if dirs != _search_dirs:
+        _search_dirs = dirs
+        for cached in (options, _read, load_fast, cleanest_region, read_root):
+            cached.cache_clear()
+
+
+def _find(relative: str) -> Path:
+    for folder in _search_dirs:
+        if (folder / relative).is_file():
+            return folder / relative
+    return CONF_DIR / relative
+
+
 @cache
 def options(group: str) -> list[str]:
     """Every option of a config group, sorted: what Hydra would offer for ``group=``."""
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+    return sorted({p.stem for folder in _search_dirs for p in (folder / group).glob("*.yaml")})
 
 
 def matching(group: str, pattern: str) -> list[str]:
@@ -57,7 +77,7 @@ def require_option(group: str, name: str) -> None:
 @cache
 def _read(group: str, name: str) -> dict[str, Any]:
     require_option(group, name)
-    with open(CONF_DIR / group / f"{name}.yaml", encoding="utf-8") as f:
+    with open(_find(f"{group}/{name}.yaml"), encoding="utf-8") as f:
         return yaml.load(f, Loader=_Loader) or {}
 
 
@@ -151,5 +171,5 @@ def cleanest_region(provider: str, vintage: str) -> tuple[str, float] | None:
 @cache
 def read_root(name: str) -> dict[str, Any]:
     """A file at the top of conf/ that is not a config group (references, equivalents)."""
-    with open(CONF_DIR / f"{name}.yaml", encoding="utf-8") as f:
+    with open(_find(f"{name}.yaml"), encoding="utf-8") as f:
         return yaml.load(f, Loader=_Loader)

@@ -1,6 +1,9 @@
 """Committed outputs stay in step with the code, and rendering is deterministic."""
 
+import json
 from pathlib import Path
+
+import pytest
 
 COMMITTED = Path(__file__).resolve().parents[1] / "outputs" / "tables"
 
@@ -28,7 +31,6 @@ def test_same_inputs_give_byte_identical_output(cli):
 def test_formats(cli):
     import csv
     import io
-    import json
 
     as_json = json.loads(cli("table=seed_academia", "format=json").stdout)
     assert as_json["table"] == "seed_academia" and len(as_json["rows"]) == 5
@@ -50,3 +52,34 @@ def test_a_users_own_table_renders_without_code_changes(cli, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "My three models" in result.stdout
     assert all(name in result.stdout for name in ("Llama 2 70B", "StarCoder", "T5"))
+
+
+def test_a_users_own_model_region_and_table_from_their_folder(cli, tmp_path):
+    conf = tmp_path / "myconf"
+    for group in ("model", "region", "table"):
+        (conf / group).mkdir(parents=True)
+    (conf / "region" / "my-site.yaml").write_text(
+        "# @package _global_\n"
+        "defaults:\n  - override /provider: private\n"
+        "region:\n  name: my-site\n  display_name: My lab\n"
+        "  carbon_intensity: 100\n  carbon_intensity_source: my utility's 2024 bill\n"
+        "  latest_carbon_intensity: 100\n  latest_carbon_intensity_source: my utility's 2024 bill\n"
+        "  pue: 1.2\n  pue_source: facilities team, 2024\n"
+    )
+    (conf / "model" / "my_run.yaml").write_text(
+        "# @package _global_\n"
+        "defaults:\n  - override /hardware: h100_sxm\n  - override /region: my-site\n"
+        "model:\n  name: My run\n  device_hours: 1000\n  device_hours_source: my logs\n"
+    )
+    (conf / "table" / "mine.yaml").write_text(
+        "caption: Mine\ncolumns: [model, region, pue, estimate]\n"
+        "rows:\n  - model: my_run\n  - model: llama2_7b\n"
+    )
+    result = cli(f"hydra.searchpath=[file://{conf}]", "table=mine", "format=json")
+    assert result.returncode == 0, result.stderr
+    rows = {r["model"]: r for r in json.loads(result.stdout)["rows"]}
+    # 700 W x 1,000 h x PUE 1.2 = 840 kWh x 100 g = 84 kg
+    assert rows["my_run"]["emissions_kg"] == pytest.approx(84.0)
+    assert rows["my_run"]["region"] == "my-site"
+    single = cli(f"hydra.searchpath=[file://{conf}]", "model=my_run", "format=json")
+    assert json.loads(single.stdout)["emissions_kg"] == pytest.approx(84.0)

@@ -173,6 +173,7 @@ def estimate(run: Run, cleanest: tuple[str, float] | None = None) -> dict[str, A
         "grid_year": figure.year,
         "grid_source": figure.source,
         "carbon_intensity_g_per_kwh": figure.g_per_kwh,
+        "intensity_kg_per_kwh_applied": fp.intensity_kg_per_kwh,
         "pue": pue,
         "pue_source": pue_source,
         "method": run.method.value,

@@ -181,7 +181,6 @@ def emit_estimate(result: dict[str, Any], model: Model, fmt: Format, out_dir: Pa
             render.render(
                 "estimate.txt.j2",
                 r=result,
-                intensity_kg=result["carbon_intensity_g_per_kwh"] / 1000,
                 model_sources={"device_hours_source": model.device_hours_source},
                 equivalents=references.equivalents(result["emissions_kg"]),
             ),

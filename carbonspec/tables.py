@@ -7,6 +7,7 @@ does every printed seed number that carbonspec cannot reproduce.
 
 from __future__ import annotations
 
+import statistics
 import string
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -245,6 +246,12 @@ def validation_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) 
         method: core.mean_absolute_percent_error([r[f"{method}_error_pct"] for r in compared])
         for method in ("calculator", "tdp")
     }
+    median = {
+        method: statistics.median(abs(r[f"{method}_error_pct"]) for r in compared)
+        if compared
+        else None
+        for method in ("calculator", "tdp")
+    }
     covered = sum(r["covered"] == "yes" for r in compared)
     return Table(
         name=name,
@@ -256,6 +263,7 @@ def validation_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) 
         footnotes=notes.as_list(),
         summary={
             "mape_pct": mape,
+            "median_ape_pct": median,
             "n_compared": len(compared),
             "n_covered": covered,
         },

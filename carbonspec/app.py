@@ -75,7 +75,11 @@ def dispatch(cfg: DictConfig, out_dir: Path) -> None:
         outputs.emit_tables([result], fmt, out_dir, cfg.export_dir)
     elif cfg.get("model") is not None:
         run, result = single_estimate(cfg)
-        outputs.emit_estimate(result, run.model, fmt, out_dir)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            # In a sweep the summary is the output; each job says one line and keeps its JSON.
+            outputs.emit_sweep_job(result, out_dir)
+        else:
+            outputs.emit_estimate(result, run.model, fmt, out_dir)
     else:
         results = [tables.build_named(name, cfg.pue) for name in cfg.main_tables]
         outputs.emit_tables(results, fmt, out_dir, cfg.export_dir)

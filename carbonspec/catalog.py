@@ -97,10 +97,16 @@ def default_choices(group: str, name: str) -> dict[str, str]:
     return chosen
 
 
+@cache
+def _structured(schema: type) -> DictConfig:
+    """The schema as an OmegaConf node, built once (merge copies it, never changes it)."""
+    return OmegaConf.structured(schema)
+
+
 def validate(schema: type[T], node: Any, where: str) -> T:
     """A config node as a typed object; unknown fields and wrong types fail naming the field."""
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(schema), node)
+        merged = OmegaConf.merge(_structured(schema), node)
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
     except OmegaConfBaseException as err:
         key = getattr(err, "full_key", None) or ""

@@ -30,7 +30,7 @@ COLUMNS: dict[str, tuple[str, str, str, str, str]] = {
         "plain",
     ),
     "pue": ("PUE", "{PUE}", "S[table-format=1.2]", "pue", "plain"),
-    "energy": ("Energy (MWh)", r"{Energy (\si{\mega\watt\hour})}", "S", "energy_mwh", "sig"),
+    "energy": ("Energy (kWh)", r"{Energy (\si{\kilo\watt\hour})}", "S", "energy_kwh", "sig"),
     "estimate": (
         "Estimated CO2eq (t)",
         r"{Estimated CO\textsubscript{2}eq (\si{\tonne})}",
@@ -159,6 +159,14 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
+
+
+def emit_sweep_job(result: dict[str, Any], out_dir: Path) -> None:
+    write_files(out_dir, {"result.json": render.to_json(result)})
+    print(
+        f"{result['model']} on {result['hardware']} in {result['region']}:"
+        f" {render.sig(result['emissions_t'])} t CO2eq ({result['method']}, {result['grid']} grid)"
+    )
 
 
 def emit_estimate(result: dict[str, Any], model: Model, fmt: Format, out_dir: Path) -> None:

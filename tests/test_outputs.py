@@ -83,3 +83,16 @@ def test_a_users_own_model_region_and_table_from_their_folder(cli, tmp_path):
     assert rows["my_run"]["region"] == "my-site"
     single = cli(f"hydra.searchpath=[file://{conf}]", "model=my_run", "format=json")
     assert json.loads(single.stdout)["emissions_kg"] == pytest.approx(84.0)
+
+
+def test_every_estimate_column_finds_its_field():
+    from carbonspec import catalog, outputs, tables
+    from carbonspec.estimate import estimate
+    from carbonspec.schema import Method
+
+    run = tables.run_for("gpt3", {}, Method.tdp, "auto", catalog.load("uncertainty", "default"))
+    row = estimate(run) | {"label": "GPT-3", "hardware_label": "V100", "interval": (1, 2)}
+    table_only = {"calculator", "calculator_error", "tdp", "tdp_error", "covered"}
+    for name, (*_, field, _style) in outputs.COLUMNS.items():
+        if name not in table_only:
+            assert field in row, name

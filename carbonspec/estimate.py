@@ -34,31 +34,40 @@ class Run:
 @dataclass(frozen=True)
 class GridFigure:
     g_per_kwh: float
-    vintage: str  # calculator | latest
+    vintage: str  # calculator | latest | user
     source: str
     year: int | None
     scope: str  # region | country | site
+    note: str | None = None
 
 
 def grid_figure(region: Region, method: Method, grid: str) -> GridFigure:
-    vintage = (
-        grid if grid != "auto" else ("calculator" if method is Method.calculator else "latest")
-    )
+    """The grid intensity to use, and which data it comes from."""
+    asked = grid if grid != "auto" else ("calculator" if method is Method.calculator else "latest")
     if region.carbon_intensity is not None:  # the figure a user sets; check it under its own name
         core.require_intensity("region.carbon_intensity", region.carbon_intensity)
-    if vintage == "calculator":
+    if region.requires_input:  # the user's own figure, whatever the vintage asked
         value = core.require_intensity("region.carbon_intensity", region.carbon_intensity)
-        scope = "region" if region.in_calculator else region.latest_scope
+        return GridFigure(value, "user", region.carbon_intensity_source, None, "site")
+    if asked == "calculator" and region.in_calculator:
+        value = core.require_intensity("region.carbon_intensity", region.carbon_intensity)
         return GridFigure(
-            value, vintage, region.carbon_intensity_source, region.carbon_intensity_year, scope
-        )
+            value, "calculator", region.carbon_intensity_source, region.carbon_intensity_year,
+            "region",
+        )  # fmt: skip
     value = core.require_intensity("region.latest_carbon_intensity", region.latest_carbon_intensity)
+    note = (
+        "the calculator lists no figure for this site; its latest figure is used"
+        if asked == "calculator"
+        else None
+    )
     return GridFigure(
         value,
-        vintage,
+        "latest",
         region.latest_carbon_intensity_source,
         region.latest_carbon_intensity_year,
         region.latest_scope,
+        note,
     )
 
 
@@ -172,6 +181,7 @@ def estimate(run: Run, cleanest: tuple[str, float] | None = None) -> dict[str, A
         "grid_scope": figure.scope,
         "grid_year": figure.year,
         "grid_source": figure.source,
+        "grid_note": figure.note,
         "carbon_intensity_g_per_kwh": figure.g_per_kwh,
         "intensity_kg_per_kwh_applied": fp.intensity_kg_per_kwh,
         "pue": pue,

@@ -25,12 +25,12 @@ def bibtex_entry(paper: dict[str, Any]) -> str:
 def data_reference(result: dict[str, Any]) -> str:
     """The reference key of the grid data an estimate used."""
     refs = catalog.read_root("references")
-    if result["grid"] == "calculator" and result["grid_scope"] == "region":
+    if result["grid"] == "calculator":
         return refs["calculator_data"]["key"]
+    if result["grid"] == "user":
+        return refs["tool"]["key"]
     if "Google Cloud region carbon" in (result.get("grid_source") or ""):
         return refs["google_grid"]["key"]
-    if result["region"] == "custom":
-        return refs["tool"]["key"]
     return refs["latest_grid"]["key"]
 
 

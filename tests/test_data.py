@@ -42,6 +42,9 @@ def test_grid_vintages_differ_and_say_which(cli):
     assert latest["emissions_t"] != calc["emissions_t"]
     text = cli("model=openvla", "region=gcp-us-central1", "grid=calculator").stdout
     assert "calculator data (2016)" in text and "eGRID" in text
+    # OpenVLA's own site is unknown (country-usa): the calculator has no figure there, and says so
+    at_home = as_json(cli("model=openvla", "grid=calculator", "format=json"))
+    assert at_home["grid"] == "latest" and "calculator lists no figure" in at_home["grid_note"]
 
 
 def test_country_fallback_is_said(cli):

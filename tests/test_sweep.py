@@ -68,7 +68,10 @@ def test_one_bad_job_loses_no_other_row(cli, tmp_path):
 
     # the summary can be rebuilt from the sweep directory
     rebuilt = subprocess.run(
-        [sys.executable, "-m", "carbonspec.sweep", str(sweep_dir)], capture_output=True, text=True
+        [sys.executable, "-m", "carbonspec.sweep", str(sweep_dir)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert rebuilt.returncode == 1 and "gcp-us-central1" in rebuilt.stdout
 

@@ -7,26 +7,26 @@ or a wrong type in a YAML file or on the command line fails with the field's nam
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class PowerKind(str, Enum):
+class PowerKind(StrEnum):
     tdp = "tdp"  # the datasheet's thermal design / board power
     measured_average = "measured_average"  # an average measured during real training
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     tdp = "tdp"
     calculator = "calculator"
 
 
-class Grid(str, Enum):
+class Grid(StrEnum):
     auto = "auto"
     calculator = "calculator"
     latest = "latest"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"

@@ -85,6 +85,18 @@ def build_from(
         if mape is not None and "error" in spec["columns"]
         else None
     )
+    return from_spec(spec, name, rows, notes, summary, footer)
+
+
+def from_spec(
+    spec: dict[str, Any],
+    name: str,
+    rows: list[dict[str, Any]],
+    notes: Footnotes,
+    summary: dict[str, Any],
+    footer: dict[str, Any] | None,
+) -> Table:
+    """A Table with the presentation its config gives (caption, label, columns, precision)."""
     return Table(
         name=name,
         caption=spec["caption"],
@@ -253,27 +265,18 @@ def validation_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) 
         for method in ("calculator", "tdp")
     }
     covered = sum(r["covered"] == "yes" for r in compared)
-    return Table(
-        name=name,
-        caption=spec["caption"],
-        label=spec.get("label", f"tab:{name}"),
-        columns=list(spec["columns"]),
-        precision=spec.get("precision", 3),
-        rows=rows,
-        footnotes=notes.as_list(),
-        summary={
-            "mape_pct": mape,
-            "median_ape_pct": median,
-            "n_compared": len(compared),
-            "n_covered": covered,
+    summary = {
+        "mape_pct": mape,
+        "median_ape_pct": median,
+        "n_compared": len(compared),
+        "n_covered": covered,
+    }
+    footer = {
+        "label": f"Mean absolute error ({len(compared)} runs)",
+        "values": {
+            "calculator_error": mape["calculator"],
+            "tdp_error": mape["tdp"],
+            "covered": f"{covered}/{len(compared)}",
         },
-        footer={
-            "label": f"Mean absolute error ({len(compared)} runs)",
-            "values": {
-                "calculator_error": mape["calculator"],
-                "tdp_error": mape["tdp"],
-                "covered": f"{covered}/{len(compared)}",
-            },
-        },
-        cites=caption_cites(spec),
-    )
+    }
+    return from_spec(spec, name, rows, notes, summary, footer)

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from carbonspec import conf as _conf_package
-from carbonspec.schema import Hardware, Model, Provider, Region, Uncertainty
+from carbonspec.schema import Hardware, Model, PowerKind, Provider, Region, Uncertainty
 
 CONF_DIR = Path(_conf_package.__file__).parent
 # Where config files are looked up, first match wins: a user's own folders (Hydra's searchpath
@@ -45,7 +45,7 @@ def use_search_path(user_dirs: list[Path]) -> None:
     dirs = [*user_dirs, CONF_DIR]
     if dirs != _search_dirs:
         _search_dirs = dirs
-        for cached in (options, _read, load_fast, cleanest_region, read_root):
+        for cached in (options, _read, load_fast, cleanest_region, read_root, primary_defaults):
             cached.cache_clear()
 
 
@@ -122,10 +122,9 @@ def load(group: str, name: str) -> Any:
 @cache
 def load_fast(group: str, name: str) -> Any:
     """Like load(), for files already validated by the test suite: ~50x faster (no OmegaConf)."""
-    cls = SCHEMAS[group]
-    obj = cls(**body(group, name))
+    obj = SCHEMAS[group](**body(group, name))
     if isinstance(obj, Hardware):
-        obj.power_kind = obj.power_kind.__class__(obj.power_kind)
+        obj.power_kind = PowerKind(obj.power_kind)
     return obj
 
 
@@ -139,17 +138,20 @@ class Choice:
 
 
 def model_choice(model: str) -> Choice:
-    chosen = default_choices("model", model)
-    region = chosen.get("region", "aws-us-east-1")
-    return Choice(chosen.get("hardware", "a100_sxm4_80gb"), region, region_provider(region))
+    """A model's own choices, else the primary config's defaults (as Hydra would compose)."""
+    chosen = {**primary_defaults(), **default_choices("model", model)}
+    return Choice(chosen["hardware"], chosen["region"], region_provider(chosen["region"]))
+
+
+@cache
+def primary_defaults() -> dict[str, str]:
+    """The group choices in conf/config.yaml's defaults list (hardware, region, ...)."""
+    entries = read_root("config").get("defaults", [])
+    return {k: v for e in entries if isinstance(e, dict) for k, v in e.items() if " " not in k}
 
 
 def region_provider(region: str) -> str:
     return default_choices("region", region).get("provider", "private")
-
-
-def as_dict(node: DictConfig | dict) -> dict[str, Any]:
-    return OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else node
 
 
 def read_plain(group: str, name: str) -> dict[str, Any]:
@@ -161,12 +163,13 @@ def read_plain(group: str, name: str) -> dict[str, Any]:
 def cleanest_region(provider: str, vintage: str) -> tuple[str, float] | None:
     """The provider's region with the lowest grid intensity, for the counterfactual line.
 
-    Only cloud providers have a choice of regions; an on-premises site has none.
+    Only a provider with a choice of regions (named <provider>-<code>) has one.
     """
-    if provider == "private":
+    names = matching("region", f"{provider}-*")
+    if len(names) < 2:
         return None
     best: tuple[str, float] | None = None
-    for name in matching("region", f"{provider}-*"):
+    for name in names:
         region = load_fast("region", name)
         g = region.carbon_intensity if vintage == "calculator" else region.latest_carbon_intensity
         if g is not None and (best is None or g < best[1]):

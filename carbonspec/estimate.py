@@ -119,45 +119,80 @@ def intensity_range(region: Region, central: float) -> tuple[float, float, float
     return min(figures), central, max(figures)
 
 
+@dataclass(frozen=True)
+class MethodResult:
+    """What a method computed, before it is laid out for output."""
+
+    footprint: core.Footprint
+    pue: float
+    pue_source: str
+    cleanest_t: float | None  # the same run in the provider's cleanest region
+    low_t: float | None = None  # the interval (method=tdp only)
+    high_t: float | None = None
+
+
+def by_calculator(
+    run: Run, power_w: float, device_hours: float, figure: GridFigure, cleanest: float | None
+) -> MethodResult:
+    region = run.region
+    if region.in_calculator:
+        fp = core.calculator_footprint(power_w, device_hours, impact_g_per_kwh=figure.g_per_kwh)
+        pue, pue_source = 1.0, "the calculator applies no PUE"
+    else:
+        # A site the calculator does not list: its users type a custom kg/kWh, with the site's
+        # PUE folded in when they know it (the seed did this for BLOOM: 57 g x 1.28).
+        pue = region.pue if region.pue is not None else 1.0
+        pue_source = (
+            "folded into the custom intensity, as the seed did"
+            if region.pue is not None
+            else "the calculator applies no PUE"
+        )
+        fp = core.calculator_footprint(
+            power_w, device_hours, custom_kg_per_kwh=figure.g_per_kwh * pue / core.G_PER_KG
+        )
+    if run.pue is not None:
+        pue_source += f"; pue={run.pue:g} applies to method=tdp only"
+    counterfactual = (
+        core.calculator_counterfactual_kg(fp.energy_kwh, cleanest) / core.KG_PER_T
+        if cleanest is not None
+        else None
+    )
+    return MethodResult(fp, pue, pue_source, counterfactual)
+
+
+def by_tdp(
+    run: Run, power_w: float, device_hours: float, figure: GridFigure, cleanest: float | None
+) -> MethodResult:
+    pue, pue_source = pue_of(run)
+    fp = core.tdp_footprint(power_w, device_hours, pue, figure.g_per_kwh)
+    interval = core.footprint_interval(
+        power_range(run.hardware, power_w, run.uncertainty),
+        device_hours,
+        pue_range(run, pue),
+        intensity_range(run.region, figure.g_per_kwh),
+    )
+    counterfactual = (
+        fp.energy_kwh * cleanest / core.G_PER_KG / core.KG_PER_T if cleanest is not None else None
+    )
+    return MethodResult(
+        fp,
+        pue,
+        pue_source,
+        counterfactual,
+        interval.low / core.KG_PER_T,
+        interval.high / core.KG_PER_T,
+    )
+
+
 def estimate(run: Run, cleanest: tuple[str, float] | None = None) -> dict[str, Any]:
     """Compute one run. ``cleanest`` is (region, g/kWh) of the provider's cleanest region."""
     m, region = run.model, run.region
     device_hours = core.device_hours_of(m.device_hours, m.devices, m.hours)
     power_w, power_source = power_of(run)
     figure = grid_figure(region, run.method, run.grid)
-
-    low = high = None
-    if run.method is Method.calculator:
-        pue, pue_source = 1.0, "the calculator applies no PUE"
-        if region.in_calculator:
-            fp = core.calculator_footprint(power_w, device_hours, impact_g_per_kwh=figure.g_per_kwh)
-        else:
-            # A site the calculator does not list: its users type a custom kg/kWh, with the
-            # site's PUE folded in when they know it (the seed did this for BLOOM: 57 g x 1.28).
-            folded = region.pue if region.pue is not None else 1.0
-            if region.pue is not None:
-                pue, pue_source = region.pue, "folded into the custom intensity, as the seed did"
-            fp = core.calculator_footprint(
-                power_w, device_hours, custom_kg_per_kwh=figure.g_per_kwh * folded / core.G_PER_KG
-            )
-        counterfactual = (
-            core.calculator_counterfactual_kg(fp.energy_kwh, cleanest[1]) / core.KG_PER_T
-            if cleanest
-            else None
-        )
-    else:
-        pue, pue_source = pue_of(run)
-        fp = core.tdp_footprint(power_w, device_hours, pue, figure.g_per_kwh)
-        interval = core.footprint_interval(
-            power_range(run.hardware, power_w, run.uncertainty),
-            device_hours,
-            pue_range(run, pue),
-            intensity_range(region, figure.g_per_kwh),
-        )
-        low, high = interval.low / core.KG_PER_T, interval.high / core.KG_PER_T
-        counterfactual = (
-            fp.energy_kwh * cleanest[1] / core.G_PER_KG / core.KG_PER_T if cleanest else None
-        )
+    method = by_calculator if run.method is Method.calculator else by_tdp
+    result = method(run, power_w, device_hours, figure, cleanest[1] if cleanest else None)
+    fp = result.footprint
 
     matched_pct, matched_source = market_claim(region, run.provider)
     reported = m.reported
@@ -184,21 +219,21 @@ def estimate(run: Run, cleanest: tuple[str, float] | None = None) -> dict[str, A
         "grid_note": figure.note,
         "carbon_intensity_g_per_kwh": figure.g_per_kwh,
         "intensity_kg_per_kwh_applied": fp.intensity_kg_per_kwh,
-        "pue": pue,
-        "pue_source": pue_source,
+        "pue": result.pue,
+        "pue_source": result.pue_source,
         "method": run.method.value,
         "energy_kwh": fp.energy_kwh,
         "emissions_kg": fp.emissions_kg,
         "emissions_t": fp.emissions_t,
-        "emissions_t_low": low,
-        "emissions_t_high": high,
+        "emissions_t_low": result.low_t,
+        "emissions_t_high": result.high_t,
         "market_based_emissions_t": fp.emissions_t * (1 - matched_pct / 100)
         if matched_pct is not None
         else None,
         "market_claim_pct": matched_pct,
         "market_claim_source": matched_source,
         "cleanest_region": cleanest[0] if cleanest else None,
-        "cleanest_region_emissions_t": counterfactual,
+        "cleanest_region_emissions_t": result.cleanest_t,
         "reported_emissions_t": reported.emissions_t if reported else None,
         "reported_basis": reported.basis if reported else None,
         "reported_source": reported.source if reported else None,

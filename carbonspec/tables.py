@@ -35,15 +35,25 @@ class Table:
 
 
 class Footnotes:
-    """Numbers footnotes a, b, c... in order of first use; the same text reuses its mark."""
+    """Marks footnotes a, b, ..., z, aa, ab, ... in order of first use; a text repeated reuses
+    its mark."""
 
     def __init__(self) -> None:
         self.marks: dict[str, str] = {}
 
     def mark(self, text: str) -> str:
         if text not in self.marks:
-            self.marks[text] = string.ascii_lowercase[len(self.marks) % 26]
+            self.marks[text] = self._letters(len(self.marks))
         return self.marks[text]
+
+    @staticmethod
+    def _letters(n: int) -> str:
+        letters = ""
+        n += 1
+        while n:
+            n, rest = divmod(n - 1, 26)
+            letters = string.ascii_lowercase[rest] + letters
+        return letters
 
     def as_list(self) -> list[dict[str, str]]:
         return [{"mark": m, "text": t} for t, m in self.marks.items()]
@@ -168,39 +178,47 @@ def table_row(
     result = estimate(run, catalog.cleanest_region(run.provider_key, vintage))
 
     marks = [notes.mark(text) for text in row.get("assumptions", [])]
-    seed = row.get("seed")
-    if seed:
-        result["seed_estimate_printed"] = seed.get("estimate")
-        printed = seed.get("estimate")
-        agreement = core.agrees_with_printed(result["emissions_t"], printed) if printed else None
-        result["seed_agreement"] = agreement or "erratum"
-        if printed and agreement == "truncated":
-            marks.append(
-                notes.mark(
-                    f"The seed prints {printed} t: {core.round_significant(result['emissions_t'])}"
-                    " cut short rather than rounded; carbonspec rounds."
-                )
-            )
-        if printed and agreement is None:
-            marks.append(
-                notes.mark(f"Seed erratum: the seed prints {printed} t. {seed['erratum']}")
-            )
-        if seed.get("reported") and result["reported_emissions_t"] is not None:
-            reported = result["reported_emissions_t"]
-            if core.agrees_with_printed(reported, seed["reported"]) is None:
-                marks.append(
-                    notes.mark(
-                        f"Seed erratum: the seed prints {seed['reported']} t as the actual "
-                        f"figure; {seed['reported_erratum']}"
-                    )
-                )
-        for fact_note in seed.get("primary_differs", []):
-            marks.append(notes.mark(fact_note))
+    if row.get("seed"):
+        marks += [notes.mark(text) for text in seed_notes(row["seed"], result)]
     result["label"] = row.get("label", run.model.name)
     result["hardware_label"] = row.get("hardware_label") or hardware_label(run)
     result["hardware_used"] = run.hardware_key
     result["marks"] = marks
     return result
+
+
+def seed_notes(seed: dict[str, Any], result: dict[str, Any]) -> list[str]:
+    """Compare a row with what the seed printed; returns the footnotes that must go with it.
+
+    Also records in the row how the seed's printed estimate relates to carbonspec's
+    (rounded / truncated / erratum).
+    """
+    texts = []
+    printed = seed.get("estimate")
+    if printed:
+        exact = result["emissions_t"]
+        agreement = core.agrees_with_printed(exact, printed)
+        result["seed_estimate_printed"] = printed
+        result["seed_agreement"] = agreement or "erratum"
+        if agreement == "truncated":
+            texts.append(
+                f"The seed prints {printed} t: the exact {render.plain(exact)} t cut short;"
+                f" rounded, it is {render.sig(exact)} t."
+            )
+        elif agreement is None:
+            texts.append(f"Seed erratum: the seed prints {printed} t. {seed.get('erratum', '')}")
+    reported = result["reported_emissions_t"]
+    printed_reported = seed.get("reported")
+    if (
+        printed_reported
+        and reported is not None
+        and core.agrees_with_printed(reported, printed_reported) is None
+    ):
+        texts.append(
+            f"Seed erratum: the seed prints {printed_reported} t as the actual figure;"
+            f" {seed.get('reported_erratum', '')}"
+        )
+    return texts + list(seed.get("primary_differs", []))
 
 
 def hardware_label(run: Run) -> str:

@@ -45,3 +45,13 @@ def test_readme_command_runs_in_the_repository_root(tmp_path):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "0.00672" in out.stdout
+
+
+def test_console_script_works_from_anywhere(tmp_path):
+    script = Path(sys.executable).parent / "carbonspec"
+    out = subprocess.run(
+        [str(script), "model=gpt3", "method=calculator", "region=coreweave-ord1", "format=json"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert '"emissions_t": 447.552' in out.stdout

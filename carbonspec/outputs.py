@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from carbonspec import references, render
+from carbonspec import catalog, references, render
 from carbonspec.schema import Format, Model
 from carbonspec.tables import Table
 
@@ -83,8 +83,9 @@ COLUMNS: dict[str, tuple[str, str, str, str, str]] = {
 def columns(table: Table) -> list[dict[str, str]]:
     unknown = [c for c in table.columns if c not in COLUMNS]
     if unknown:
-        raise ValueError(
-            f"table '{table.name}': unknown column(s) {unknown}; known: {list(COLUMNS)}"
+        raise catalog.ConfigError(
+            f"invalid table '{table.name}': unknown column(s) {', '.join(unknown)};"
+            f" valid columns: {', '.join(COLUMNS)}"
         )
     keys = ("md_header", "tex_header", "tex_spec", "field", "style")
     return [dict(zip(keys, COLUMNS[c], strict=True), name=c) for c in table.columns]

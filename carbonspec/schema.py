@@ -150,3 +150,49 @@ class Uncertainty:
     measured_power_spread_source: str
     unknown_pue_high: float
     unknown_pue_high_source: str
+
+
+@dataclass
+class SeedRow:
+    """What the seed paper printed for a row, and why carbonspec differs where it does."""
+
+    estimate: str | None = None
+    reported: str | None = None
+    erratum: str | None = None
+    reported_erratum: str | None = None
+    primary_differs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TableRow:
+    """One run of a table: a model, and the assumptions applied on top of its facts."""
+
+    model: str
+    label: str | None = None
+    hardware: str | None = None
+    hardware_label: str | None = None
+    region: str | None = None
+    region_values: dict[str, float] = field(default_factory=dict)
+    device_hours: float | None = None
+    devices: float | None = None
+    hours: float | None = None
+    method: Method | None = None
+    grid: Grid | None = None
+    assumptions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seed: SeedRow | None = None
+
+
+@dataclass
+class TableSpec:
+    """A table: its runs and its presentation. kind: rows (default), validation or by_region."""
+
+    caption: str | None = None
+    kind: str = "rows"
+    label: str | None = None
+    method: Method = Method.tdp
+    grid: Grid = Grid.auto
+    precision: int = 3
+    columns: list[str] = field(default_factory=list)
+    rows: list[TableRow] = field(default_factory=list)
+    regions: str = "*"  # by_region only: which regions, as a glob pattern

@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from carbonspec import catalog, core, render
 from carbonspec.estimate import Run, estimate
-from carbonspec.schema import Method, Model, Region, Uncertainty
+from carbonspec.schema import Method, Model, Region, TableSpec, Uncertainty
 
 
 @dataclass
@@ -59,15 +59,23 @@ class Footnotes:
         return [{"mark": m, "text": t} for t, m in self.marks.items()]
 
 
+def checked(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    """The table spec, after its schema has checked it (a typo'd field fails, naming itself)."""
+    catalog.validate(TableSpec, spec, f"table '{name}'")
+    if spec.get("kind", "rows") != "by_region" and not spec.get("caption"):
+        raise catalog.ConfigError(f"invalid table '{name}': caption is missing")
+    return spec
+
+
 def build_named(name: str, pue: float | None = None) -> Table:
     """A packaged table by name (conf/table/<name>.yaml), without Hydra."""
     catalog.require_option("table", name)
-    return build_from(catalog.read_plain("table", name), name, pue)
+    return build_from(checked(catalog.read_plain("table", name), name), name, pue)
 
 
 def build(cfg: DictConfig, name: str) -> Table:
     """The table Hydra composed (it may come from a user's own config folder)."""
-    spec = OmegaConf.to_container(cfg.table, resolve=True)
+    spec = checked(OmegaConf.to_container(cfg.table, resolve=True), name)
     if spec.get("kind") == "by_region":
         from carbonspec import sweep  # the fast path shares the sweep's row layout
 

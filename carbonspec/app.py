@@ -8,11 +8,11 @@ python -m carbonspec -m model=gpt3 'region=glob(aws-*)'   # a sweep, summarised 
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -22,20 +22,16 @@ from omegaconf import DictConfig, OmegaConf
 from carbonspec import catalog, outputs, tables
 from carbonspec.core import InputError
 from carbonspec.estimate import Run, estimate
-from carbonspec.schema import Format, Grid, Hardware, Method, Model, Provider, Region, Uncertainty
-
-E = TypeVar("E", bound=Enum)
+from carbonspec.schema import Hardware, Method, Model, Provider, Region, Settings, Uncertainty
 
 
-def choose(enum: type[E], value: Any, field: str) -> E:
-    try:
-        return enum(value)
-    except ValueError:
-        valid = ", ".join(e.value for e in enum)
-        raise InputError(field, value, f"must be one of: {valid}") from None
+def settings_of(cfg: DictConfig) -> Settings:
+    """The top-level options (method, grid, pue, format, ...), checked by their schema."""
+    names = Settings.__dataclass_fields__
+    return catalog.validate(Settings, {k: cfg[k] for k in names if k in cfg}, "")
 
 
-def run_from_config(cfg: DictConfig) -> Run:
+def run_from_config(cfg: DictConfig, settings: Settings) -> Run:
     """The composed config as a typed Run; bad fields fail here, naming themselves."""
     chosen = HydraConfig.get().runtime.choices
     if OmegaConf.is_missing(cfg.region, "carbon_intensity"):
@@ -55,34 +51,35 @@ def run_from_config(cfg: DictConfig) -> Run:
         provider_key=chosen["provider"],
         provider=catalog.validate(Provider, cfg.provider, f"provider '{chosen['provider']}'"),
         uncertainty=catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty"),
-        method=choose(Method, cfg.method, "method"),
-        grid=choose(Grid, cfg.grid, "grid").value,
-        pue=cfg.pue,
+        method=settings.method,
+        grid=settings.grid.value,
+        pue=settings.pue,
     )
 
 
-def single_estimate(cfg: DictConfig) -> tuple[Run, dict[str, Any]]:
-    run = run_from_config(cfg)
+def single_estimate(cfg: DictConfig, settings: Settings) -> tuple[Run, dict[str, Any]]:
+    run = run_from_config(cfg, settings)
     figure_vintage = "calculator" if run.method is Method.calculator else run.grid
     cleanest = catalog.cleanest_region(run.provider_key, figure_vintage)
     return run, {**estimate(run, cleanest), "overrides": list(HydraConfig.get().overrides.task)}
 
 
 def dispatch(cfg: DictConfig, out_dir: Path) -> None:
-    fmt = choose(Format, cfg.format, "format")
+    settings = settings_of(cfg)
+    fmt = settings.format
     if cfg.get("table") is not None:
-        result = tables.build(cfg, HydraConfig.get().runtime.choices["table"])
-        outputs.emit_tables([result], fmt, out_dir, cfg.export_dir)
+        result = tables.build(cfg, HydraConfig.get().runtime.choices["table"], settings)
+        outputs.emit_tables([result], fmt, out_dir, settings.export_dir)
     elif cfg.get("model") is not None:
-        run, result = single_estimate(cfg)
+        run, result = single_estimate(cfg, settings)
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             # In a sweep the summary is the output; each job says one line and keeps its JSON.
             outputs.emit_sweep_job(result, out_dir)
         else:
             outputs.emit_estimate(result, run.model, fmt, out_dir)
     else:
-        results = [tables.build_named(name, cfg.pue) for name in cfg.main_tables]
-        outputs.emit_tables(results, fmt, out_dir, cfg.export_dir)
+        results = [tables.build_named(name, settings.pue) for name in settings.main_tables]
+        outputs.emit_tables(results, fmt, out_dir, settings.export_dir)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://carbonspec.conf", config_name="config")
@@ -136,7 +133,40 @@ def make_sweeper_discoverable() -> None:
         hydra_plugins.__path__.append(folder)
 
 
+CHOOSABLE_GROUPS = ("model", "hardware", "region", "provider", "table")
+
+
+def check_choices(argv: list[str]) -> str | None:
+    """An unknown option in a plain ``group=name`` override, as one line with suggestions.
+
+    Hydra would say it too, over some 300 lines for regions; sweeps (``a,b``, ``glob(...)``)
+    and the user's own config folders are left to Hydra, which knows them.
+    """
+    if any(a.startswith(("hydra.searchpath", "--config-dir", "-cd", "--config-path", "-cp"))
+           for a in argv):  # fmt: skip
+        return None
+    for arg in argv:
+        group, _, name = arg.partition("=")
+        if group in CHOOSABLE_GROUPS and not name:
+            return f"{group}= needs a value"
+        if group not in CHOOSABLE_GROUPS or any(c in name for c in ",()*?[]$"):
+            continue
+        valid = catalog.options(group)
+        if name == "null":
+            return f"{group}=null is not a choice: leave {group}= out for none"
+        if name not in valid:
+            starting = [v for v in valid if v.startswith(name)]
+            close = (starting or difflib.get_close_matches(name, valid, n=3, cutoff=0.6))[:3]
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
+            return f"unknown {group} '{name}'.{hint} Valid {group} options: {', '.join(valid)}"
+    return None
+
+
 def main() -> None:
+    problem = check_choices(sys.argv[1:])
+    if problem:
+        print(f"carbonspec: error: {problem}", file=sys.stderr)
+        sys.exit(2)
     make_sweeper_discoverable()
     hydra_main()
 

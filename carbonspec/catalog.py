@@ -111,7 +111,7 @@ def validate(schema: type[T], node: Any, where: str) -> T:
     except OmegaConfBaseException as err:
         key = getattr(err, "full_key", None) or ""
         reason = str(err).splitlines()[0]
-        raise ConfigError(f"invalid {where}{'.' + key if key else ''}: {reason}") from None
+        raise ConfigError(f"invalid {'.'.join(filter(None, [where, key]))}: {reason}") from None
 
 
 def load(group: str, name: str) -> Any:

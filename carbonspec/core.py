@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 
 W_PER_KW = 1000.0
 G_PER_KG = 1000.0
@@ -54,7 +54,9 @@ def round_significant(x: float, digits: int = 3) -> Decimal:
         return Decimal(0)
     integer_digits = math.floor(math.log10(abs(x))) + 1
     places = max(digits - integer_digits, 0)
-    return Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    with localcontext() as ctx:  # room for every integer digit of a large number
+        ctx.prec = max(ctx.prec, integer_digits + places + 1)
+        return Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def agrees_with_printed(computed: float, printed: str) -> str | None:
@@ -102,6 +104,9 @@ def device_hours_of(
     device_hours: float | None, devices: float | None, hours: float | None
 ) -> float:
     """Cumulative device-hours: given directly, or devices x wall-clock hours."""
+    for field, value in (("model.devices", devices), ("model.hours", hours)):
+        if value is not None:  # given, even if not needed: it must still make sense
+            require_positive(field, value)
     if device_hours is not None:
         return require_positive("model.device_hours", device_hours)
     if devices is None and hours is None:

@@ -37,6 +37,18 @@ class Format(StrEnum):
 
 
 @dataclass
+class Settings:
+    """The top-level options of conf/config.yaml."""
+
+    method: Method = Method.tdp
+    grid: Grid = Grid.auto
+    pue: float | None = None
+    format: Format = Format.text
+    export_dir: str | None = None
+    main_tables: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Hardware:
     name: str
     power_w: float

@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 
 from carbonspec import catalog, outputs
 from carbonspec.estimate import Run, estimate
-from carbonspec.schema import Hardware, Method, Model, Uncertainty
+from carbonspec.schema import Hardware, Method, Model, Settings, Uncertainty
 from carbonspec.tables import Table
 
 SUMMARY_COLUMNS = ["model", "region", "hardware", "intensity", "pue", "estimate", "interval"]
@@ -93,7 +93,7 @@ class SweepSummary(Callback):
             sys.exit(1)
 
 
-def by_region_table(spec: dict[str, Any], name: str, cfg: DictConfig) -> Table:
+def by_region_table(spec: dict[str, Any], name: str, cfg: DictConfig, settings: Settings) -> Table:
     """The fast path: the model and hardware composed once, every matching region merged in."""
     from hydra.core.hydra_config import HydraConfig
 
@@ -106,9 +106,9 @@ def by_region_table(spec: dict[str, Any], name: str, cfg: DictConfig) -> Table:
         choices["hardware"],
         catalog.validate(Hardware, cfg.hardware, "hardware"),
         catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty"),
-        Method(cfg.method),
-        cfg.grid,
-        cfg.pue,
+        settings.method,
+        settings.grid.value,
+        settings.pue,
         spec.get("regions", "*"),
     )
     return summary_table(rows, name, sweep_caption(rows))

@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from carbonspec import catalog, core, render
 from carbonspec.estimate import Run, estimate
-from carbonspec.schema import Method, Model, Region, TableSpec, Uncertainty
+from carbonspec.schema import Method, Model, Region, Settings, TableSpec, Uncertainty
 
 
 @dataclass
@@ -73,15 +73,15 @@ def build_named(name: str, pue: float | None = None) -> Table:
     return build_from(checked(catalog.read_plain("table", name), name), name, pue)
 
 
-def build(cfg: DictConfig, name: str) -> Table:
+def build(cfg: DictConfig, name: str, settings: Settings) -> Table:
     """The table Hydra composed (it may come from a user's own config folder)."""
     spec = checked(OmegaConf.to_container(cfg.table, resolve=True), name)
     if spec.get("kind") == "by_region":
         from carbonspec import sweep  # the fast path shares the sweep's row layout
 
-        return sweep.by_region_table(spec, name, cfg)
+        return sweep.by_region_table(spec, name, cfg, settings)
     uncertainty = catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty")
-    return build_from(spec, name, cfg.pue, uncertainty)
+    return build_from(spec, name, settings.pue, uncertainty)
 
 
 def build_from(

@@ -112,6 +112,12 @@ def test_pue_one_gives_the_no_pue_number(cli):
         (["model=gpt3", "model.device_hours=lots"], "device_hours"),
         (["model=custom"], "model.device_hours"),
         (["model=gpt3", "method=guess"], "method"),
+        (["model=gpt3", "pue=abc"], "pue"),
+        (["model=gpt3", "model.devices=-3"], "model.devices"),
+        (["model=gpt3", "grid=old"], "grid"),
+        (["model=gpt3", "format=xml"], "format"),
+        (["model=gpt3", "region="], "region"),
+        (["model=gpt3", "table=null"], "table"),
     ],
 )
 def test_bad_input_is_one_readable_line(cli, args, field):
@@ -122,12 +128,26 @@ def test_bad_input_is_one_readable_line(cli, args, field):
     assert field in lines[0] and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("group", "bad"), [("model", "gpt4"), ("region", "aws-mars-1")])
-def test_unknown_names_list_the_valid_ones(cli, group, bad):
-    result = cli(f"{group}={bad}")
+@pytest.mark.parametrize(
+    ("group", "bad", "suggested"),
+    [
+        ("model", "gpt-3", "gpt3"),
+        ("region", "aws-us-east1", "aws-us-east-1"),
+        ("hardware", "h100", "h100_sxm"),
+    ],
+)
+def test_unknown_names_list_the_valid_ones(cli, group, bad, suggested):
+    result = cli("model=gpt3", f"{group}={bad}")
     assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert all(name in result.stderr for name in catalog.options(group)[:5])
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert suggested in result.stderr.split("Did you mean ")[1].split("?")[0]
+    assert all(name in result.stderr for name in catalog.options(group))
+
+
+def test_an_unknown_name_in_a_user_folder_run_is_left_to_hydra(cli, tmp_path):
+    result = cli(f"hydra.searchpath=[file://{tmp_path}]", "model=gpt4")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "Could not find 'model/gpt4'" in result.stderr and "gpt3" in result.stderr
 
 
 def test_main_job_prints_the_three_seed_tables(cli):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +200,3 @@ def write_job_error(out_dir: Path, message: str, overrides: list[str], kind: str
     """Record why a sweep job has no result; the sweep summary lists it."""
     record = render.to_json({"error": message, "overrides": list(overrides)})
     write_files(out_dir, {f"{kind}.json": record})
-
-
-def warn(message: str) -> None:
-    print(f"carbonspec: {message}", file=sys.stderr)

@@ -46,6 +46,11 @@ def markdown_escape(text: object) -> str:
     return str(text).replace("|", r"\|").replace("\n", " ")
 
 
+def escape(text: object, fmt: str) -> str:
+    """Text for a Markdown ("md") or LaTeX ("tex") table."""
+    return markdown_escape(text) if fmt == "md" else latex_escape(text)
+
+
 def sig(value: float | None, digits: int = 3) -> str:
     """Significant figures as the seed prints them, with thousands separators: 2,619; 0.00672."""
     if value is None:
@@ -77,14 +82,11 @@ def cell(value: Any, style: str, fmt: str, digits: int = 3) -> str:
     if value is None:
         return "n/a" if fmt == "md" else "{--}"
     if style == "text":
-        return markdown_escape(value) if fmt == "md" else latex_escape(value)
+        return escape(value, fmt)
     if style == "interval":
         low, high = value
-        return (
-            f"{sig(low, digits)}-{sig(high, digits)}"
-            if fmt == "md"
-            else (f"{sig(low, digits)}--{sig(high, digits)}")
-        )
+        dash = "-" if fmt == "md" else "--"
+        return f"{sig(low, digits)}{dash}{sig(high, digits)}"
     if style == "sig":
         text = sig(value, digits)
     elif style == "count":
@@ -122,11 +124,7 @@ def footer_cells(table: Any, columns: list[dict[str, str]], fmt: str) -> list[st
         return "mean_pct" if c["style"] == "pct" else c["style"]  # a mean of |errors| has no sign
 
     cells = [cell(values[c["name"]], style(c), fmt) if c["name"] in values else "" for c in columns]
-    cells[0] = (
-        markdown_escape(table.footer["label"])
-        if fmt == "md"
-        else latex_escape(table.footer["label"])
-    )
+    cells[0] = escape(table.footer["label"], fmt)
     return [c if c or fmt == "md" else "{}" for c in cells]
 
 

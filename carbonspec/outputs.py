@@ -101,7 +101,25 @@ def table_csv(table: Table) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c["name"] for c in cols])
     for row in table.rows:
-        writer.writerow([row.get(c["field"]) for c in cols])
+        writer.writerow([csv_value(row.get(c["field"])) for c in cols])
+    return out.getvalue()
+
+
+def csv_value(value: Any) -> Any:
+    """Plain values as they are; an interval (low, high) as 'low-high'; a list joined by spaces."""
+    if isinstance(value, tuple):
+        return "-".join(render.plain(v) for v in value)
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return value
+
+
+def estimate_csv(result: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    keys = sorted(result)
+    writer.writerow(keys)
+    writer.writerow([csv_value(result[k]) for k in keys])
     return out.getvalue()
 
 
@@ -184,7 +202,9 @@ def emit_estimate(result: dict[str, Any], model: Model, fmt: Format, out_dir: Pa
         )
     elif fmt is Format.bibtex:
         print(references.bibtex_for_rows([result]), end="")
-    elif fmt in (Format.text, Format.markdown, Format.csv):
+    elif fmt is Format.csv:
+        print(estimate_csv(result), end="")
+    else:  # text; Markdown has nothing more to say about one estimate than the text
         print(
             render.render(
                 "estimate.txt.j2",

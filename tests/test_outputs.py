@@ -37,6 +37,10 @@ def test_formats(cli):
     assert {"emissions_t", "device_hours", "region"} <= set(as_json["rows"][0])
     rows = list(csv.reader(io.StringIO(cli("table=seed_academia", "format=csv").stdout)))
     assert rows[0] == ["model", "hardware", "device_hours", "estimate"] and len(rows) == 6
+    one = list(csv.DictReader(io.StringIO(cli("model=gpt3", "format=csv").stdout)))
+    assert len(one) == 1 and float(one[0]["emissions_t"]) == pytest.approx(
+        json.loads(cli("model=gpt3", "format=json").stdout)["emissions_t"]
+    )
 
 
 def test_a_users_own_table_renders_without_code_changes(cli, tmp_path):

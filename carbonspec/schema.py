@@ -55,6 +55,7 @@ class Hardware:
     power_kind: PowerKind
     power_source: str
     kind: str = "gpu"
+    calculator_name: str | None = None  # the device's label in the calculator, where it has one
     calculator_power_w: float | None = None
     calculator_power_source: str | None = None
     tdp_w: float | None = None

@@ -42,6 +42,24 @@ DEVICE_NAMES = {
     "TPUv3 Chip": "tpu_v3",
 }
 
+# Display names for the calculator's best-known devices (its own label stays in calculator_name).
+DISPLAY_NAMES = {
+    "H100 SXM": "NVIDIA H100 SXM5 80GB",
+    "H100 NVL": "NVIDIA H100 NVL 94GB",
+    "A100 PCIe 40/80GB": "NVIDIA A100 PCIe 40GB",
+    "A100 SXM4 80 GB": "NVIDIA A100 SXM4 80GB",
+    "Tesla V100-PCIE-16GB": "NVIDIA Tesla V100 PCIe 16GB",
+    "Tesla V100-SXM2-16GB": "NVIDIA Tesla V100 SXM2 16GB",
+    "Tesla V100-SXM2-32GB": "NVIDIA Tesla V100 SXM2 32GB",
+    "Tesla P100": "NVIDIA Tesla P100 PCIe 16GB",
+    "T4": "NVIDIA T4",
+    "L4": "NVIDIA L4",
+    "L40S": "NVIDIA L40S",
+    "A10G": "NVIDIA A10G",
+    "TPUv2 Chip": "Google TPU v2",
+    "TPUv3 Chip": "Google TPU v3",
+}
+
 # Where the calculator's figure is not the device's datasheet figure, carbonspec's headline power
 # follows the datasheet (or the measured average) and keeps the calculator's for method=calculator.
 DATASHEET = {
@@ -140,7 +158,8 @@ def hardware() -> None:
         )
         power, kind, source = DATASHEET.get(calc_name, (calc_power, "tdp", calc_source))
         fields: dict[str, object] = {
-            "name": calc_name,
+            "name": DISPLAY_NAMES.get(calc_name, calc_name),
+            "calculator_name": calc_name,
             "kind": row["type"],
             "power_w": power,
             "power_kind": kind,

@@ -100,3 +100,18 @@ def test_every_estimate_column_finds_its_field():
     for name, (*_, field, _style) in outputs.COLUMNS.items():
         if name not in table_only:
             assert field in row, name
+
+
+def test_by_region_files_and_figure_are_byte_identical(cli, tmp_path):
+    for folder in ("first", "second"):
+        args = (
+            "table=by_region",
+            "model=gpt3",
+            "table.regions=ovh-*",
+            f"export_dir={tmp_path / folder}",
+        )
+        assert cli(*args).returncode == 0
+    first = {p.name: p.read_bytes() for p in (tmp_path / "first").iterdir()}
+    second = {p.name: p.read_bytes() for p in (tmp_path / "second").iterdir()}
+    assert {".png", ".pdf", ".md", ".tex"} <= {Path(n).suffix for n in first}
+    assert first == second

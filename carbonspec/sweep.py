@@ -51,33 +51,24 @@ def sweep_caption(rows: list[dict[str, Any]]) -> str:
     return f"{subject}: estimated emissions by {by} ({methods}), greenest first"
 
 
-def collect(sweep_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Results and failures of every job under a sweep directory."""
-    results, failures = [], []
-    for path in sorted(sweep_dir.glob("*/result.json")):
-        results.append(json.loads(path.read_text(encoding="utf-8")))
-    for path in sorted(sweep_dir.glob("*/error.json")):
-        failures.append(json.loads(path.read_text(encoding="utf-8")))
-    return results, failures
-
-
-def skipped(sweep_dir: Path) -> list[dict[str, Any]]:
+def records(sweep_dir: Path, kind: str) -> list[dict[str, Any]]:
+    """The <kind>.json (result, error or skipped) of every job under a sweep directory."""
     return [
-        json.loads(p.read_text(encoding="utf-8")) for p in sorted(sweep_dir.glob("*/skipped.json"))
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted(sweep_dir.glob(f"*/{kind}.json"))
     ]
 
 
 def write_summary(sweep_dir: Path) -> int:
     """Write summary.{md,tex,csv,json} in the sweep directory; print the Markdown. Returns the
     number of failed jobs."""
-    results, failures = collect(sweep_dir)
+    results, failures = records(sweep_dir, "result"), records(sweep_dir, "error")
     table = summary_table(results, "summary", sweep_caption(results))
-    table.summary = {"failed": failures, "skipped": skipped(sweep_dir)}
+    table.summary = {"failed": failures, "skipped": records(sweep_dir, "skipped")}
     files = outputs.write_table(table, sweep_dir)
     print(files["summary.md"], end="")
     for failure in failures:
         print(f"FAILED {' '.join(failure['overrides'])}: {failure['error']}")
-    for skip in skipped(sweep_dir):
+    for skip in records(sweep_dir, "skipped"):
         print(f"skipped {' '.join(skip['overrides'])}: {skip['error']}")
     print(f"\nsummary written to {sweep_dir}/summary.md (.tex .csv .json .png .pdf)")
     return len(failures)

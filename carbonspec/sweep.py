@@ -59,16 +59,16 @@ def records(sweep_dir: Path, kind: str) -> list[dict[str, Any]]:
 
 
 def write_summary(sweep_dir: Path) -> int:
-    """Write summary.{md,tex,csv,json} in the sweep directory; print the Markdown. Returns the
-    number of failed jobs."""
-    results, failures = records(sweep_dir, "result"), records(sweep_dir, "error")
+    """Write summary.{md,tex,csv,json,png,pdf} in the sweep directory; print the Markdown.
+    Returns the number of failed jobs."""
+    results, failures, skips = (records(sweep_dir, k) for k in ("result", "error", "skipped"))
     table = summary_table(results, "summary", sweep_caption(results))
-    table.summary = {"failed": failures, "skipped": records(sweep_dir, "skipped")}
+    table.summary = {"failed": failures, "skipped": skips}
     files = outputs.write_table(table, sweep_dir)
     print(files["summary.md"], end="")
     for failure in failures:
         print(f"FAILED {' '.join(failure['overrides'])}: {failure['error']}")
-    for skip in records(sweep_dir, "skipped"):
+    for skip in skips:
         print(f"skipped {' '.join(skip['overrides'])}: {skip['error']}")
     print(f"\nsummary written to {sweep_dir}/summary.md (.tex .csv .json .png .pdf)")
     return len(failures)

@@ -21,14 +21,30 @@ from omegaconf import DictConfig, OmegaConf
 
 from carbonspec import catalog, outputs, tables
 from carbonspec.core import InputError
-from carbonspec.estimate import Run, estimate
-from carbonspec.schema import Hardware, Method, Model, Provider, Region, Settings, Uncertainty
+from carbonspec.estimate import NoGridData, Run, estimate
+from carbonspec.schema import GRID_WORDS, Hardware, Model, Provider, Region, Settings, Uncertainty
 
 
 def settings_of(cfg: DictConfig) -> Settings:
     """The top-level options (method, grid, pue, format, ...), checked by their schema."""
     names = Settings.__dataclass_fields__
-    return catalog.validate(Settings, {k: cfg[k] for k in names if k in cfg}, "")
+    settings = catalog.validate(Settings, {k: cfg[k] for k in names if k in cfg}, "")
+    grid = settings.grid
+    if grid not in GRID_WORDS and not (grid.isdigit() and 1990 <= int(grid) <= 2100):
+        raise catalog.ConfigError(
+            f"grid={grid} is not a choice: auto, calculator, latest or a year (grid=2021)"
+        )
+    return settings
+
+
+def table_options(settings: Settings) -> tables.Options:
+    """The table-level options the user set on the command line (a table keeps its own else)."""
+    given = {o.split("=", 1)[0].lstrip("+~") for o in HydraConfig.get().overrides.task}
+    return tables.Options(
+        method=settings.method if "method" in given else None,
+        grid=settings.grid if "grid" in given else None,
+        pue=settings.pue,
+    )
 
 
 def run_from_config(cfg: DictConfig, settings: Settings) -> Run:
@@ -52,34 +68,35 @@ def run_from_config(cfg: DictConfig, settings: Settings) -> Run:
         provider=catalog.validate(Provider, cfg.provider, f"provider '{chosen['provider']}'"),
         uncertainty=catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty"),
         method=settings.method,
-        grid=settings.grid.value,
+        grid=settings.grid,
         pue=settings.pue,
     )
 
 
 def single_estimate(cfg: DictConfig, settings: Settings) -> tuple[Run, dict[str, Any]]:
     run = run_from_config(cfg, settings)
-    figure_vintage = "calculator" if run.method is Method.calculator else run.grid
-    cleanest = catalog.cleanest_region(run.provider_key, figure_vintage)
-    return run, {**estimate(run, cleanest), "overrides": list(HydraConfig.get().overrides.task)}
+    alternatives = catalog.provider_regions(run.provider_key)
+    return run, {**estimate(run, alternatives), "overrides": list(HydraConfig.get().overrides.task)}
 
 
 def dispatch(cfg: DictConfig, out_dir: Path) -> None:
     settings = settings_of(cfg)
     fmt = settings.format
     if cfg.get("table") is not None:
-        result = tables.build(cfg, HydraConfig.get().runtime.choices["table"], settings)
-        outputs.emit_tables([result], fmt, out_dir, settings.export_dir)
+        name = HydraConfig.get().runtime.choices["table"]
+        result = tables.build(cfg, name, settings, table_options(settings))
+        outputs.emit_tables([result], fmt, out_dir, settings.export_dir, settings.latex.width.value)
     elif cfg.get("model") is not None:
         run, result = single_estimate(cfg, settings)
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             # In a sweep the summary is the output; each job says one line and keeps its JSON.
             outputs.emit_sweep_job(result, out_dir)
         else:
-            outputs.emit_estimate(result, run.model, fmt, out_dir)
+            outputs.emit_estimate(result, run.model, fmt, out_dir, settings.export_dir)
     else:
-        results = [tables.build_named(name, settings.pue) for name in settings.main_tables]
-        outputs.emit_tables(results, fmt, out_dir, settings.export_dir)
+        options = table_options(settings)
+        results = [tables.build_named(name, options) for name in settings.main_tables]
+        outputs.emit_tables(results, fmt, out_dir, settings.export_dir, settings.latex.width.value)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://carbonspec.conf", config_name="config")
@@ -97,6 +114,12 @@ def hydra_main(cfg: DictConfig) -> None:
         return
     try:
         dispatch(cfg, out_dir)
+    except NoGridData as err:
+        if hc.mode != RunMode.MULTIRUN:
+            print(f"carbonspec: error: {err}", file=sys.stderr)
+            sys.exit(2)
+        # a region whose data has a gap is not a failed job, just nothing to estimate
+        outputs.write_job_error(out_dir, str(err), list(hc.overrides.task), "skipped")
     except Exception as err:
         if os.environ.get("CARBONSPEC_DEBUG"):
             raise

@@ -18,7 +18,16 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from carbonspec import conf as _conf_package
-from carbonspec.schema import Hardware, Model, PowerKind, Provider, Region, Uncertainty
+from carbonspec.schema import (
+    GridYear,
+    Hardware,
+    Model,
+    PowerKind,
+    Provider,
+    Region,
+    Uncertainty,
+    YearValue,
+)
 
 CONF_DIR = Path(_conf_package.__file__).parent
 # Where config files are looked up, first match wins: a user's own folders (Hydra's searchpath
@@ -45,7 +54,7 @@ def use_search_path(user_dirs: list[Path]) -> None:
     dirs = [*user_dirs, CONF_DIR]
     if dirs != _search_dirs:
         _search_dirs = dirs
-        for cached in (options, _read, load_fast, cleanest_region, read_root, primary_defaults):
+        for cached in (options, _read, load_fast, provider_regions, read_root, primary_defaults):
             cached.cache_clear()
 
 
@@ -125,6 +134,10 @@ def load_fast(group: str, name: str) -> Any:
     obj = SCHEMAS[group](**body(group, name))
     if isinstance(obj, Hardware):
         obj.power_kind = PowerKind(obj.power_kind)
+    if isinstance(obj, Region):
+        obj.grid_years = [GridYear(**e) for e in obj.grid_years]
+        obj.pue_years = [YearValue(**e) for e in obj.pue_years]
+        obj.wue_years = [YearValue(**e) for e in obj.wue_years]
     return obj
 
 
@@ -160,21 +173,11 @@ def read_plain(group: str, name: str) -> dict[str, Any]:
 
 
 @cache
-def cleanest_region(provider: str, vintage: str) -> tuple[str, float] | None:
-    """The provider's region with the lowest grid intensity, for the counterfactual line.
-
-    Only a provider with a choice of regions (named <provider>-<code>) has one.
-    """
+def provider_regions(provider: str) -> list[tuple[str, Region]]:
+    """A provider's regions (named <provider>-<code>), for the cleanest-region line; only a
+    provider with a choice of regions has one."""
     names = matching("region", f"{provider}-*")
-    if len(names) < 2:
-        return None
-    best: tuple[str, float] | None = None
-    for name in names:
-        region = load_fast("region", name)
-        g = region.carbon_intensity if vintage == "calculator" else region.latest_carbon_intensity
-        if g is not None and (best is None or g < best[1]):
-            best = (name, g)
-    return best
+    return [(name, load_fast("region", name)) for name in names] if len(names) > 1 else []
 
 
 @cache

@@ -116,6 +116,28 @@ def device_hours_of(
     return require_positive("model.devices", devices) * require_positive("model.hours", hours)
 
 
+def nearest_year(available: list[int], wanted: int | None) -> tuple[int, str | None]:
+    """The year of data to use for ``wanted``, and a note when it is not that year.
+
+    The year itself if there is data for it; else the nearest earlier one (data describe the past,
+    so a later year would use a grid the run never saw); else, when every figure is later, the
+    earliest. ``wanted=None`` asks for the latest.
+    """
+    if not available:
+        raise ValueError("no years to choose from")
+    years = sorted(set(available))
+    if wanted is None:
+        return years[-1], None
+    if wanted in years:
+        return wanted, None
+    earlier = [y for y in years if y < wanted]
+    if earlier:
+        return earlier[
+            -1
+        ], f"no figure for {wanted}; the nearest earlier year, {earlier[-1]}, is used"
+    return years[0], f"no figure for {wanted} or before; the earliest, {years[0]}, is used"
+
+
 # -- formulas -------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ model cards) is rendered from.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,55 +32,106 @@ class Run:
     pue: float | None = None  # an explicit override, e.g. pue=1.0
 
 
+class NoGridData(core.InputError):
+    """The region has no usable grid figure (a gap in the data set): nothing to estimate there."""
+
+
 @dataclass(frozen=True)
 class GridFigure:
     g_per_kwh: float
-    vintage: str  # calculator | latest | user
+    vintage: str  # calculator | latest | <year> | auto | user
     source: str
     year: int | None
-    scope: str  # region | country | site
+    scope: str  # zone | country | site | region (a calculator figure)
+    zone: str | None = None
+    basis: str | None = None
     note: str | None = None
+    others: tuple[float, ...] = ()  # other figures held for the site: the interval's spread
 
 
-def grid_figure(region: Region, method: Method, grid: str) -> GridFigure:
-    """The grid intensity to use, and which data it comes from."""
-    asked = grid if grid != "auto" else ("calculator" if method is Method.calculator else "latest")
+def asked_grid(grid: str, method: Method) -> str:
+    """grid=auto means the calculator's own data for method=calculator, else the run's year."""
+    if grid == "auto":
+        return "calculator" if method is Method.calculator else "auto"
+    return grid
+
+
+def grid_figure(region: Region, method: Method, grid: str, run_year: int | None) -> GridFigure:
+    """The grid intensity to use, and which data, year and zone it comes from."""
+    asked = asked_grid(grid, method)
+    if region.unavailable:
+        raise NoGridData("region", region.name, f"has no grid figure: {region.unavailable}")
     if region.carbon_intensity is not None:  # the figure a user sets; check it under its own name
         core.require_intensity("region.carbon_intensity", region.carbon_intensity)
-    if region.requires_input:  # the user's own figure, whatever the vintage asked
+    if region.requires_input or (not region.grid_years and region.carbon_intensity is not None):
         value = core.require_intensity("region.carbon_intensity", region.carbon_intensity)
-        return GridFigure(value, "user", region.carbon_intensity_source, None, "site")
+        return GridFigure(
+            value, "user", region.carbon_intensity_source or "", region.carbon_intensity_year,
+            "site",
+        )  # fmt: skip
+    series = region.grid_years
     if asked == "calculator" and region.in_calculator:
         value = core.require_intensity("region.carbon_intensity", region.carbon_intensity)
         return GridFigure(
-            value, "calculator", region.carbon_intensity_source, region.carbon_intensity_year,
-            "region",
+            value, "calculator", region.carbon_intensity_source or "",
+            region.carbon_intensity_year, "region", basis=region.carbon_intensity_basis,
+            others=tuple(e.g_per_kwh for e in series[-1:]),
         )  # fmt: skip
-    value = core.require_intensity("region.latest_carbon_intensity", region.latest_carbon_intensity)
-    note = (
-        "the calculator lists no figure for this site; its latest figure is used"
-        if asked == "calculator"
-        else None
-    )
+    if not series:
+        raise NoGridData("region", region.name, "has no grid figure (grid_years is empty)")
+    note = None
+    if asked == "calculator":
+        wanted, note = None, "the calculator lists no figure for this site; its latest is used"
+    elif asked == "latest":
+        wanted = None
+    elif asked == "auto":
+        wanted = run_year
+        if run_year is None:
+            note = "the run's year is not known; the latest figure is used"
+    else:
+        wanted = int(asked)
+    year, year_note = core.nearest_year([e.year for e in series], wanted)
+    entry = next(e for e in series if e.year == year)
+    value = core.require_intensity(f"region.grid_years[{year}]", entry.g_per_kwh)
+    others = [e.g_per_kwh for e in series if abs(e.year - year) == 1]
+    if entry.production_g_per_kwh is not None:
+        others.append(entry.production_g_per_kwh)
+    if region.in_calculator and region.carbon_intensity is not None:
+        others.append(region.carbon_intensity)
     return GridFigure(
         value,
-        "latest",
-        region.latest_carbon_intensity_source,
-        region.latest_carbon_intensity_year,
-        region.latest_scope,
-        note,
+        "latest" if asked == "calculator" else asked,
+        entry.source,
+        entry.year,
+        entry.scope,
+        entry.zone,
+        entry.basis,
+        "; ".join(filter(None, [note, year_note])) or None,
+        tuple(others),
     )
 
 
-def pue_of(run: Run) -> tuple[float, str]:
-    """PUE and where it came from: the override, else the region, else the provider, else 1.0."""
+def pue_of(run: Run, year: int | None) -> tuple[float, str, int | None]:
+    """PUE, its source and year: the override, else the region's for the year (or its single
+    figure), else the provider's, else 1.0."""
     if run.pue is not None:
-        return core.require_pue("pue", run.pue), "set on the command line"
-    if run.region.pue is not None:
-        return core.require_pue("region.pue", run.region.pue), run.region.pue_source or "region"
-    if run.provider.pue is not None:
-        return core.require_pue("provider.pue", run.provider.pue), run.provider.pue_source or ""
-    return 1.0, f"none published for {run.provider.name}: 1.0 (no overhead) assumed"
+        return core.require_pue("pue", run.pue), "set on the command line", None
+    region = run.region
+    if region.pue_years:
+        chosen, note = core.nearest_year([p.year for p in region.pue_years], year)
+        entry = next(p for p in region.pue_years if p.year == chosen)
+        source = entry.source + (f" ({note})" if note else "")
+        return core.require_pue(f"region.pue_years[{chosen}]", entry.value), source, chosen
+    if region.pue is not None:
+        return core.require_pue("region.pue", region.pue), region.pue_source or "region", None
+    provider = run.provider
+    if provider.pue is not None:
+        return (
+            core.require_pue("provider.pue", provider.pue),
+            provider.pue_source or "",
+            provider.pue_year,
+        )
+    return 1.0, f"none published for {provider.name}: 1.0 (no overhead) assumed", None
 
 
 def power_of(run: Run) -> tuple[float, str]:
@@ -104,19 +156,18 @@ def pue_range(run: Run, pue: float) -> tuple[float, float, float]:
     if run.pue is not None:
         return pue, pue, pue
     p = run.provider
-    if run.region.pue is None and p.pue is None:
+    if run.region.pue is None and not run.region.pue_years and p.pue is None:
         return 1.0, pue, run.uncertainty.unknown_pue_high
     low = min(pue, p.pue_low) if p.pue_low is not None else pue
     high = max(pue, p.pue_high) if p.pue_high is not None else pue
     return low, pue, high
 
 
-def intensity_range(region: Region, central: float) -> tuple[float, float, float]:
-    """The spread between the data vintages carbonspec holds for this region."""
-    figures = [central] + [
-        f for f in (region.carbon_intensity, region.latest_carbon_intensity) if f is not None
-    ]
-    return min(figures), central, max(figures)
+def intensity_range(figure: GridFigure) -> tuple[float, float, float]:
+    """The spread between the figures carbonspec holds for the site: the neighbouring years, the
+    production-based figure beside the consumption-based one, the calculator's."""
+    figures = [figure.g_per_kwh, *figure.others]
+    return min(figures), figure.g_per_kwh, max(figures)
 
 
 @dataclass(frozen=True)
@@ -129,6 +180,7 @@ class MethodResult:
     cleanest_t: float | None  # the same run in the provider's cleanest region
     low_t: float | None = None  # the interval (method=tdp only)
     high_t: float | None = None
+    pue_year: int | None = None
 
 
 def by_calculator(
@@ -163,13 +215,13 @@ def by_calculator(
 def by_tdp(
     run: Run, power_w: float, device_hours: float, figure: GridFigure, cleanest: float | None
 ) -> MethodResult:
-    pue, pue_source = pue_of(run)
+    pue, pue_source, pue_year = pue_of(run, figure.year)
     fp = core.tdp_footprint(power_w, device_hours, pue, figure.g_per_kwh)
     interval = core.footprint_interval(
         power_range(run.hardware, power_w, run.uncertainty),
         device_hours,
         pue_range(run, pue),
-        intensity_range(run.region, figure.g_per_kwh),
+        intensity_range(figure),
     )
     counterfactual = (
         fp.energy_kwh * cleanest / core.G_PER_KG / core.KG_PER_T if cleanest is not None else None
@@ -181,15 +233,35 @@ def by_tdp(
         counterfactual,
         interval.low / core.KG_PER_T,
         interval.high / core.KG_PER_T,
+        pue_year,
     )
 
 
-def estimate(run: Run, cleanest: tuple[str, float] | None = None) -> dict[str, Any]:
-    """Compute one run. ``cleanest`` is (region, g/kWh) of the provider's cleanest region."""
+def cleanest_of(
+    candidates: Sequence[tuple[str, Region]], method: Method, grid: str, run_year: int | None
+) -> tuple[str, float] | None:
+    """The provider region with the lowest grid figure for the same data and year, if any."""
+    best: tuple[str, float] | None = None
+    calculator_only = asked_grid(grid, method) == "calculator"
+    for name, region in candidates:
+        if calculator_only and not region.in_calculator:
+            continue  # the calculator's counterfactual is among the regions it lists
+        try:
+            g = grid_figure(region, method, grid, run_year).g_per_kwh
+        except core.InputError:
+            continue  # a region with no figure for this data is no alternative
+        if best is None or g < best[1]:
+            best = (name, g)
+    return best
+
+
+def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[str, Any]:
+    """Compute one run; ``alternatives`` are the provider's regions (the cleanest-region line)."""
     m, region = run.model, run.region
     device_hours = core.device_hours_of(m.device_hours, m.devices, m.hours)
     power_w, power_source = power_of(run)
-    figure = grid_figure(region, run.method, run.grid)
+    figure = grid_figure(region, run.method, run.grid, m.training_year)
+    cleanest = cleanest_of(alternatives, run.method, run.grid, m.training_year)
     method = by_calculator if run.method is Method.calculator else by_tdp
     result = method(run, power_w, device_hours, figure, cleanest[1] if cleanest else None)
     fp = result.footprint
@@ -201,6 +273,8 @@ def estimate(run: Run, cleanest: tuple[str, float] | None = None) -> dict[str, A
         "model_name": m.name,
         "hardware": run.hardware_key,
         "hardware_name": run.hardware.name,
+        "hardware_short_name": run.hardware.short_name or run.hardware.name,
+        "hardware_kind": run.hardware.kind,
         "power_w": power_w,
         "power_kind": run.hardware.power_kind.value
         if not (run.method is Method.calculator and run.hardware.calculator_power_w is not None)
@@ -210,17 +284,23 @@ def estimate(run: Run, cleanest: tuple[str, float] | None = None) -> dict[str, A
         "device_hours": device_hours,
         "region": run.region_key,
         "region_name": region.display_name,
+        "region_short_name": region.short_name or region.display_name,
+        "region_place": region.place or region.display_name,
         "provider": run.provider_key,
         "provider_name": run.provider.name,
         "grid": figure.vintage,
         "grid_scope": figure.scope,
+        "grid_zone": figure.zone,
+        "grid_basis": figure.basis,
         "grid_year": figure.year,
+        "training_year": m.training_year,
         "grid_source": figure.source,
         "grid_note": figure.note,
         "carbon_intensity_g_per_kwh": figure.g_per_kwh,
         "intensity_kg_per_kwh_applied": fp.intensity_kg_per_kwh,
         "pue": result.pue,
         "pue_source": result.pue_source,
+        "pue_year": result.pue_year,
         "method": run.method.value,
         "energy_kwh": fp.energy_kwh,
         "emissions_kg": fp.emissions_kg,

@@ -8,100 +8,62 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from carbonspec import catalog, references, render
+from carbonspec import latex, references, render
+from carbonspec.columns import Column, resolve
 from carbonspec.schema import Format, Model
 from carbonspec.tables import Table
 
-# name -> (Markdown header, LaTeX header, LaTeX column spec, row field, cell style)
-COLUMNS: dict[str, tuple[str, str, str, str, str]] = {
-    "model": ("Model", "Model", "l", "label", "text"),
-    "hardware": ("Hardware", "Hardware", "l", "hardware_label", "text"),
-    "region": ("Region", "Region", "l", "region", "text"),
-    "device_hours": ("GPU hours", "{GPU hours}", "S[table-format=9.0]", "device_hours", "count"),
-    "intensity": (
-        "gCO2eq/kWh",
-        r"{\si{\gram\per\kilo\watt\hour}}",
-        "S[table-format=4.1]",
-        "carbon_intensity_g_per_kwh",
-        "plain",
-    ),
-    "pue": ("PUE", "{PUE}", "S[table-format=1.2]", "pue", "plain"),
-    "energy": ("Energy (kWh)", r"{Energy (\si{\kilo\watt\hour})}", "S", "energy_kwh", "sig"),
-    "estimate": (
-        "Estimated CO2eq (t)",
-        r"{Estimated CO\textsubscript{2}eq (\si{\tonne})}",
-        "S[table-format=5.5]",
-        "emissions_t",
-        "sig",
-    ),
-    "interval": ("Interval (t)", "{Interval (t)}", "l", "interval", "interval"),
-    "actual": (  # the seed's word for a reported figure
-        "Actual CO2eq (t)",
-        r"{Actual CO\textsubscript{2}eq (\si{\tonne})}",
-        "S[table-format=3.2]",
-        "reported_emissions_t",
-        "plain",
-    ),
-    "reported": (
-        "Reported CO2eq (t)",
-        r"{Reported CO\textsubscript{2}eq (\si{\tonne})}",
-        "S[table-format=4.2]",
-        "reported_emissions_t",
-        "plain",
-    ),
-    "error": ("Error (%)", r"{Error (\si{\percent})}", "S[table-format=+3.1]", "error_pct", "pct"),
-    "calculator": (
-        "Calculator (t)",
-        "{Calculator (t)}",
-        "S[table-format=5.3]",
-        "calculator_t",
-        "sig",
-    ),
-    "calculator_error": (
-        "Calc. error (%)",
-        r"{Calc.\ error (\si{\percent})}",
-        "S[table-format=+3.1]",
-        "calculator_error_pct",
-        "pct",
-    ),
-    "tdp": ("TDP method (t)", "{TDP method (t)}", "S[table-format=5.3]", "tdp_t", "sig"),
-    "tdp_error": (
-        "TDP error (%)",
-        r"{TDP error (\si{\percent})}",
-        "S[table-format=+3.1]",
-        "tdp_error_pct",
-        "pct",
-    ),
-    "covered": ("In interval", "{In interval}", "c", "covered", "text"),
-}
+
+def columns(table: Table, names: list[str] | None = None) -> list[Column]:
+    return resolve(names or table.columns, table.name, table.rows)
 
 
-def columns(table: Table) -> list[dict[str, str]]:
-    unknown = [c for c in table.columns if c not in COLUMNS]
-    if unknown:
-        raise catalog.ConfigError(
-            f"invalid table '{table.name}': unknown column(s) {', '.join(unknown)};"
-            f" valid columns: {', '.join(COLUMNS)}"
-        )
-    keys = ("md_header", "tex_header", "tex_spec", "field", "style")
-    return [dict(zip(keys, COLUMNS[c], strict=True), name=c) for c in table.columns]
+def render_table(table: Table, fmt: str, width: str = "text") -> str:
+    if fmt == "markdown":
+        return render.render("table.md.j2", t=table, columns=columns(table))
+    return latex_table(table, width)
 
 
-def render_table(table: Table, fmt: str) -> str:
-    template = {"markdown": "table.md.j2", "latex": "table.tex.j2"}[fmt]
-    return render.render(template, t=table, columns=columns(table))
+def latex_table(table: Table, width_name: str) -> str:
+    """The table as LaTeX for a paper of that width (see carbonspec.latex)."""
+    width = latex.WIDTHS[width_name]
+    cols = columns(table, table.latex_columns.get(width_name))
+    body = render.table_cells(table, cols, "tex")
+    footer = render.footer_cells(table, cols, "tex")
+    if footer is not None and all(c in ("", "{}") for c in footer[1:]):
+        footer = None  # none of this width's columns carries a footer value
+    notes = [
+        rf"\textsuperscript{{{f['mark']}}}~{render.latex_escape(f['text'])}"
+        for f in table.footnotes
+    ]
+    if latex.abbreviations(cols, width):
+        notes.append(render.latex_escape("; ".join(latex.abbreviations(cols, width)) + "."))
+    layout = latex.layout(cols, body, footer, notes, width, table.long)
+    caption = render.latex_escape(table.caption)
+    if table.cites:
+        caption += f"~\\cite{{{','.join(table.cites)}}}"
+    return render.render(
+        "table.tex.j2",
+        t=table,
+        L=layout,
+        caption=caption,
+        long=table.long,
+        preamble=latex.PREAMBLE,
+    )
 
 
 def table_csv(table: Table) -> str:
     cols = columns(table)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c["name"] for c in cols])
+    writer.writerow([c.name for c in cols])
     for row in table.rows:
-        writer.writerow([csv_value(row.get(c["field"])) for c in cols])
+        writer.writerow([csv_value(row.get(c.field)) for c in cols])
     return out.getvalue()
 
 
@@ -132,18 +94,18 @@ def table_json(table: Table) -> dict[str, Any]:
     }
 
 
-def table_files(t: Table) -> dict[str, str]:
+def table_files(t: Table, width: str = "text") -> dict[str, str]:
     return {
         f"{t.name}.md": render_table(t, "markdown"),
-        f"{t.name}.tex": render_table(t, "latex"),
+        f"{t.name}.tex": render_table(t, "latex", width),
         f"{t.name}.csv": table_csv(t),
         f"{t.name}.json": render.to_json(table_json(t)),
     }
 
 
-def write_table(t: Table, folder: Path) -> dict[str, str]:
+def write_table(t: Table, folder: Path, width: str = "text") -> dict[str, str]:
     """The table's .md, .tex, .csv and .json (and its figure, for sweeps) in a folder."""
-    files = table_files(t)
+    files = table_files(t, width)
     write_files(folder, files)
     if t.figure and t.rows:
         from carbonspec import plot  # matplotlib is slow to import: only when drawing
@@ -152,16 +114,22 @@ def write_table(t: Table, folder: Path) -> dict[str, str]:
     return files
 
 
-def emit_tables(tables: list[Table], fmt: Format, out_dir: Path, export_dir: str | None) -> None:
-    """Print the tables in the asked format; write .md, .tex, .csv and .json for each."""
+def emit_tables(
+    tables: list[Table], fmt: Format, out_dir: Path, export_dir: str | None, width: str
+) -> None:
+    """Print the tables in the asked format; write .md, .tex, .csv and .json for each, and in
+    an export folder the paper bundle (references.bib, preview.tex)."""
     files: dict[str, str] = {}
     for t in tables:
-        for folder in filter(None, [out_dir, export_dir]):
-            files |= write_table(t, Path(folder))
+        files |= write_table(t, out_dir, width)
+    tex = [files[f"{t.name}.tex"] for t in tables]
+    if export_dir:
+        for t in tables:
+            write_table(t, Path(export_dir), width)
+        write_bundle(Path(export_dir), tex)
 
     if fmt is Format.bibtex:
-        rows = [r for t in tables for r in t.rows]
-        print(references.bibtex_for_rows(rows, [k for t in tables for k in t.cites]), end="")
+        print(references.bibtex_for_keys(references.cited_keys(*tex)), end="")
         return
     if fmt is Format.json and len(tables) == 1:
         print(files[f"{tables[0].name}.json"], end="")
@@ -173,26 +141,63 @@ def emit_tables(tables: list[Table], fmt: Format, out_dir: Path, export_dir: str
     print("\n".join(files[f"{t.name}.{ext}"] for t in tables), end="")
 
 
+def write_bundle(folder: Path, tex: list[str]) -> None:
+    """references.bib with exactly what the folder's .tex files cite (merged with what is there)
+    and preview.tex, a plain article that \\inputs every .tex of the folder."""
+    bib = folder / "references.bib"
+    new = references.bibtex_for_keys(references.cited_keys(*tex))
+    existing = bib.read_text(encoding="utf-8") if bib.exists() else ""
+    inputs = sorted(p.stem for p in folder.glob("*.tex") if p.name != "preview.tex")
+    write_files(
+        folder,
+        {
+            "references.bib": references.merge_bib(existing, new),
+            "preview.tex": render.render("preview.tex.j2", inputs=inputs, preamble=latex.PREAMBLE),
+        },
+    )
+
+
 def write_files(folder: Path, files: dict[str, str]) -> None:
+    """Each file written whole or not at all: a temporary file, then renamed over the target."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
+        target = folder / name
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, prefix=f".{name}.", delete=False
+        ) as tmp:
+            tmp.write(text)
+        os.replace(tmp.name, target)
 
 
 def emit_sweep_job(result: dict[str, Any], out_dir: Path) -> None:
     write_files(out_dir, {"result.json": render.to_json(result)})
-    print(
-        f"{result['model']} on {result['hardware']} in {result['region']}:"
-        f" {render.sig(result['emissions_t'])} t CO2eq ({result['method']}, {result['grid']} grid)"
+
+
+def estimate_paragraph(result: dict[str, Any], model: Model) -> str:
+    return render.render(
+        "estimate.tex.j2",
+        r=result,
+        cite=references.cite_keys(result),
+        activity=model.activity,
+        preamble=latex.PREAMBLE,
     )
 
 
-def emit_estimate(result: dict[str, Any], model: Model, fmt: Format, out_dir: Path) -> None:
+def emit_estimate(
+    result: dict[str, Any], model: Model, fmt: Format, out_dir: Path, export_dir: str | None
+) -> None:
     write_files(out_dir, {"result.json": render.to_json(result)})
+    paragraph = estimate_paragraph(result, model)
+    if export_dir:
+        stem = f"{result['model']}_{result['region']}"
+        write_files(
+            Path(export_dir), {f"{stem}.tex": paragraph, f"{stem}.json": render.to_json(result)}
+        )
+        write_bundle(Path(export_dir), [paragraph])
     if fmt is Format.json:
         print(render.to_json(result), end="")
     elif fmt is Format.latex:
-        print(render.render("estimate.tex.j2", r=result, cite=references.cite_keys(result)), end="")
+        print(paragraph, end="")
     elif fmt is Format.model_card:
         print(
             render.render(
@@ -201,10 +206,10 @@ def emit_estimate(result: dict[str, Any], model: Model, fmt: Format, out_dir: Pa
             end="",
         )
     elif fmt is Format.bibtex:
-        print(references.bibtex_for_rows([result]), end="")
+        print(references.bibtex_for_keys(references.cited_keys(paragraph)), end="")
     elif fmt is Format.csv:
         print(estimate_csv(result), end="")
-    else:  # text; Markdown has nothing more to say about one estimate than the text
+    else:  # text
         print(
             render.render(
                 "estimate.txt.j2",

@@ -1,37 +1,118 @@
-"""Citations: BibTeX entries for what an output cites, the keys its LaTeX uses, and equivalents."""
+"""Citations: BibTeX entries for the keys an output cites, the keys its LaTeX uses, equivalents."""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
 
 from carbonspec import catalog
+from carbonspec.render import latex_escape
 
-_FIELD_ORDER = (
+FIELD_ORDER = (
     "author", "title", "journal", "booktitle", "howpublished", "institution",
-    "volume", "number", "pages", "year", "url", "note",
+    "volume", "number", "pages", "month", "year", "doi", "url", "note",
 )  # fmt: skip
+RAW_FIELDS = {"url", "doi"}  # set by \url{} / as identifiers: escaping would break them
+MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+# Words a bibliography style must not lowercase although only their first letter is a capital:
+# names of models, systems and organisations that appear in the catalog's titles.
+PROPER_NOUNS = {
+    "Pathways", "Gopher", "Falcon", "Gemini", "Llama", "Transformer", "Transformers", "Evolved",
+    "Switch", "Volcano", "Ember", "World", "Data", "Green", "Software", "Foundation", "Cloud",
+    "Region", "Metadata", "Impact", "Electricity", "Maps", "Our",
+}  # fmt: skip
+_CITE = re.compile(r"\\cite[pt]?\*?(?:\[[^\]]*\])*\{([^}]*)\}")
+
+
+def protect_title(title: str) -> str:
+    """Braces around the words whose case a style must keep (BLOOM, GShard, PaLM, 176B, GPT-3),
+    so that styles which lowercase titles print "BLOOM", not "bloom"."""
+    words = []
+    for word in title.split(" "):
+        escaped = latex_escape(word)
+        core = word.strip(":,.;!?()\"'")
+        keep = (
+            any(c.isupper() for c in core[1:])
+            or (any(c.isdigit() for c in core) and any(c.isupper() for c in core))
+            or core in PROPER_NOUNS
+        )
+        words.append(f"{{{escaped}}}" if keep and escaped else escaped)
+    return " ".join(words)
+
+
+def field_value(name: str, value: Any) -> str:
+    text = str(value)
+    if name in RAW_FIELDS:
+        return text
+    if name == "title":
+        return protect_title(text)
+    if name == "author":  # braces group a corporate author ({Our World in Data}): keep them
+        return "".join(c if c in "{}" else latex_escape(c) for c in text)
+    return latex_escape(text)
 
 
 def bibtex_entry(paper: dict[str, Any]) -> str:
-    """One entry; braces around values keep capitals and survive any BibTeX style."""
+    """One entry: every field escaped for LaTeX (url and doi kept as they are)."""
     lines = [f"@{paper.get('type') or 'misc'}{{{paper['key']},"]
-    for name in _FIELD_ORDER:
+    for name in FIELD_ORDER:
         value = paper.get(name)
-        if value is not None:
-            lines.append(f"  {name} = {{{value}}},")
+        if value is None:
+            continue
+        if name == "month" and str(value).lower()[:3] in MONTHS:
+            lines.append(f"  month = {str(value).lower()[:3]},")  # a style's month macro
+        else:
+            lines.append(f"  {name} = {{{field_value(name, value)}}},")
     return "\n".join(lines) + "\n}\n"
+
+
+@cache
+def known_entries() -> dict[str, dict[str, Any]]:
+    """Every citable entry by key: conf/references.yaml and each model's paper."""
+    entries = {e["key"]: e for e in catalog.read_root("references").values()}
+    for name in catalog.options("model"):
+        paper = catalog.body("model", name).get("paper")
+        if paper and paper.get("key"):
+            entries.setdefault(paper["key"], paper)
+    return entries
+
+
+def cited_keys(*texts: str) -> list[str]:
+    """The keys \\cite{}d in LaTeX texts, in order of first use, once each."""
+    keys = [k.strip() for text in texts for group in _CITE.findall(text) for k in group.split(",")]
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def bibtex_for_keys(keys: list[str]) -> str:
+    """The entries of exactly these keys, once each, in the order given."""
+    entries = known_entries()
+    missing = [k for k in keys if k not in entries]
+    if missing:
+        raise catalog.ConfigError(f"no BibTeX entry for cited key(s): {', '.join(missing)}")
+    return "\n".join(bibtex_entry(entries[k]) for k in dict.fromkeys(keys))
+
+
+def merge_bib(existing: str, new: str) -> str:
+    """One .bib from two: every key once (the newer entry wins), sorted by key."""
+
+    def split(text: str) -> dict[str, str]:
+        blocks = re.split(r"\n(?=@)", text.strip()) if text.strip() else []
+        return {re.match(r"@\w+\{([^,]+),", b).group(1): b.strip() + "\n" for b in blocks}  # type: ignore[union-attr]
+
+    merged = split(existing) | split(new)
+    return "\n".join(merged[k] for k in sorted(merged))
 
 
 def data_reference(result: dict[str, Any]) -> str:
     """The reference key of the grid data an estimate used."""
     refs = catalog.read_root("references")
-    if result["grid"] == "calculator":
-        return refs["calculator_data"]["key"]
     if result["grid"] == "user":
         return refs["tool"]["key"]
-    if "Google Cloud region carbon" in (result.get("grid_source") or ""):
-        return refs["google_grid"]["key"]
-    return refs["latest_grid"]["key"]
+    source = result.get("grid_source") or ""
+    for entry in refs.values():
+        if any(source.startswith(m) for m in entry.get("matches", [])):
+            return entry["key"]
+    return refs["tool"]["key"]
 
 
 def cite_keys(result: dict[str, Any]) -> dict[str, str]:
@@ -41,23 +122,6 @@ def cite_keys(result: dict[str, Any]) -> dict[str, str]:
         "tool": refs["tool"]["key"],
         "grid": data_reference(result),
     }
-
-
-def bibtex_for_rows(rows: list[dict[str, Any]], also: list[str] | None = None) -> str:
-    """Every source the rows cite: method, tool, grid data and each model's paper, deduplicated,
-    plus the keys in ``also`` (a table caption's)."""
-    refs = catalog.read_root("references")
-    by_key = {entry["key"]: entry for entry in refs.values()}
-    wanted: list[str] = [refs["tool"]["key"], *(also or [])]
-    for row in rows:
-        if row["method"] == "calculator":
-            wanted.append(refs["method"]["key"])
-        wanted.append(data_reference(row))
-        if row.get("paper_key"):
-            paper = catalog.load("model", row["model"]).paper
-            by_key[paper.key] = {k: getattr(paper, k) for k in paper.__dataclass_fields__}
-            wanted.append(paper.key)
-    return "\n".join(bibtex_entry(by_key[key]) for key in dict.fromkeys(wanted))
 
 
 def equivalents(emissions_kg: float) -> list[dict[str, Any]]:

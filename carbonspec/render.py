@@ -1,4 +1,4 @@
-"""Formatting only: number styles, LaTeX escaping and the Jinja environment.
+"""Formatting only: number styles, escaping for LaTeX, Markdown and BibTeX, the Jinja environment.
 
 Templates in templates/ decide the layout; the filters here decide how a number or a string is
 written. Nothing here computes an estimate.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from tabulate import tabulate
 
 from carbonspec import core
 from carbonspec import templates as _templates_package
+from carbonspec.columns import Column
 
 TEMPLATE_DIR = Path(_templates_package.__file__).parent
 
@@ -33,12 +35,54 @@ _LATEX_SPECIALS = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
+# Letters and signs beyond ASCII that pdflatex sets in its default (OT1) encoding, written as
+# commands so that they work whatever the document's encoding.
+_LATEX_LETTERS = {
+    "ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}", "ø": r"{\o}", "Ø": r"{\O}", "œ": r"{\oe}",
+    "Œ": r"{\OE}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}", "å": r"{\aa}", "Å": r"{\AA}",
+    "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\ldots{}",
+    "×": r"$\times$", "°": r"\textdegree{}", "€": r"\texteuro{}", "£": r"\pounds{}",
+    "±": r"$\pm$", "µ": r"$\mu$", "§": r"\S{}", "¶": r"\P{}", "©": r"\textcopyright{}",
+    "\u00a0": "~",
+}  # fmt: skip
+# Combining accents and the LaTeX accent command for each (OT1 has all of these).
+_ACCENTS = {
+    "\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u",
+    "\u0307": ".", "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0327": "c",
+}  # fmt: skip
 _LATEX_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
 
 
 def latex_escape(text: object) -> str:
-    """Text safe to typeset: every LaTeX special character becomes its literal form."""
-    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], str(text))
+    """Text safe to typeset with pdflatex and no extra package.
+
+    Every LaTeX special character becomes its literal form; accented Latin letters become
+    accent commands; a character pdflatex cannot set without a package (CJK, Cyrillic, emoji)
+    is written as its code point, [U+4E2D], so the document still compiles. JSON and CSV
+    keep the text as it was given.
+    """
+    out = []
+    for char in str(text):
+        if char in _LATEX_SPECIALS:
+            out.append(_LATEX_SPECIALS[char])
+        elif char.isascii():
+            out.append(char)
+        elif char in _LATEX_LETTERS:
+            out.append(_LATEX_LETTERS[char])
+        else:
+            out.append(_accented(char))
+    return "".join(out)
+
+
+def _accented(char: str) -> str:
+    base, *marks = unicodedata.normalize("NFD", char)
+    if not base.isascii() or not base.isalpha() or not marks:
+        return f"[U+{ord(char):04X}]"
+    letter = r"{\i}" if base == "i" else base
+    for mark in marks:  # an accent OT1 lacks (an ogonek) is dropped: transliterated
+        if mark in _ACCENTS:
+            letter = f"\\{_ACCENTS[mark]}{{{letter}}}"
+    return "{" + letter + "}"
 
 
 def markdown_escape(text: object) -> str:
@@ -77,16 +121,40 @@ def plain(value: float | None) -> str:
     return f"{float(value):.10g}"
 
 
-def cell(value: Any, style: str, fmt: str, digits: int = 3) -> str:
-    """One table cell in Markdown ("md") or LaTeX ("tex"); siunitx S columns take bare numbers."""
+def bare(text: str) -> str:
+    """A formatted number as siunitx takes it: no thousands separators."""
+    return text.replace(",", "")
+
+
+def num(value: float | None, digits: int | None = None) -> str:
+    r"""A number for LaTeX prose, \num{} so that it is grouped as the document's tables are."""
     if value is None:
-        return "n/a" if fmt == "md" else "{--}"
-    if style == "text":
+        return "n/a"
+    return rf"\num{{{bare(sig(value, digits) if digits else plain(value))}}}"
+
+
+def cell(value: Any, column: Column, fmt: str, digits: int = 3, row: dict | None = None) -> str:
+    """One table cell in Markdown ("md") or LaTeX ("tex"); siunitx S columns take bare numbers."""
+    style = column.style
+    if style == "hardware":
+        count = (row or {}).get("hardware_count")
+        if value is None:
+            return "n/a" if fmt == "md" else "--"
+        name = escape(value, fmt)
+        if not count:
+            return name
+        return f"{thousands(count)} × {name}" if fmt == "md" else rf"{num(count)}\,$\times$\,{name}"
+    if value is None:
+        return "n/a" if fmt == "md" else ("{--}" if column.numeric else "--")
+    if style in ("text", "year"):
         return escape(value, fmt)
     if style == "interval":
         low, high = value
-        dash = "-" if fmt == "md" else "--"
-        return f"{sig(low, digits)}{dash}{sig(high, digits)}"
+        if fmt == "md":
+            return f"{sig(low, digits)}–{sig(high, digits)}"
+        return (
+            rf"\numrange[range-phrase=--]{{{bare(sig(low, digits))}}}{{{bare(sig(high, digits))}}}"
+        )
     if style == "sig":
         text = sig(value, digits)
     elif style == "count":
@@ -97,45 +165,54 @@ def cell(value: Any, style: str, fmt: str, digits: int = 3) -> str:
         text = f"{value:.1f}"
     else:
         text = plain(value)
-    return text if fmt == "md" else text.replace(",", "")
+    return text if fmt == "md" else bare(text)
 
 
-def table_cells(table: Any, columns: list[dict[str, str]], fmt: str) -> list[list[str]]:
+def model_cell(row: dict[str, Any], fmt: str, text: str) -> str:
+    """The first cell of a row: the label, its citation (LaTeX) and its footnote marks."""
+    if fmt == "tex" and row.get("paper_key"):
+        text += f"~\\cite{{{row['paper_key']}}}"
+    marks = ",".join(row.get("marks") or [])
+    if marks:
+        text += f" ({marks})" if fmt == "md" else f"\\textsuperscript{{{marks}}}"
+    return text
+
+
+def table_cells(table: Any, columns: list[Column], fmt: str) -> list[list[str]]:
     """The body of a table: one list of formatted cells per row, footnote marks on the label."""
     body = []
     for row in table.rows:
-        cells = [cell(row.get(c["field"]), c["style"], fmt, table.precision) for c in columns]
-        if fmt == "tex" and row.get("paper_key"):
-            cells[0] += f"~\\cite{{{row['paper_key']}}}"
-        if row.get("marks"):
-            marks = ",".join(row["marks"])
-            cells[0] += f" ({marks})" if fmt == "md" else f"\\textsuperscript{{{marks}}}"
+        cells = [cell(row.get(c.field), c, fmt, table.precision, row) for c in columns]
+        if columns[0].name == "model":
+            cells[0] = model_cell(row, fmt, cells[0])
         body.append(cells)
     return body
 
 
-def footer_cells(table: Any, columns: list[dict[str, str]], fmt: str) -> list[str] | None:
+def footer_cells(table: Any, columns: list[Column], fmt: str) -> list[str] | None:
     """The bottom row (e.g. mean absolute errors), or None: a label and some columns' values."""
     if not table.footer:
         return None
     values = table.footer["values"]
-
-    def style(c: dict[str, str]) -> str:
-        return "mean_pct" if c["style"] == "pct" else c["style"]  # a mean of |errors| has no sign
-
-    cells = [cell(values[c["name"]], style(c), fmt) if c["name"] in values else "" for c in columns]
+    cells = []
+    for c in columns:
+        if c.name not in values:
+            cells.append("" if fmt == "md" else ("{}" if c.numeric else ""))
+            continue
+        style = "mean_pct" if c.style == "pct" else c.style  # a mean of |errors| has no sign
+        cells.append(cell(values[c.name], Column(**{**c.__dict__, "style": style}), fmt))
     cells[0] = escape(table.footer["label"], fmt)
-    return [c if c or fmt == "md" else "{}" for c in cells]
+    return cells
 
 
-def pipe_table(table: Any, columns: list[dict[str, str]]) -> str:
+def pipe_table(table: Any, columns: list[Column]) -> str:
     """A Markdown pipe table, aligned for reading in a terminal too."""
     body = table_cells(table, columns, "md")
     footer = footer_cells(table, columns, "md")
     if footer:
         body.append(footer)
-    align = ["left" if c["style"] in ("text", "interval") else "right" for c in columns]
-    headers = [c["md_header"] for c in columns]
+    align = ["right" if c.numeric else "left" for c in columns]
+    headers = [c.header for c in columns]
     return tabulate(body, headers=headers, tablefmt="pipe", colalign=align, disable_numparse=True)
 
 
@@ -156,8 +233,8 @@ def environment() -> jinja2.Environment:
         thousands=thousands,
         percent=percent,
         plain=plain,
-        cells=table_cells,
-        footer=footer_cells,
+        num=num,
+        bare=bare,
         pipe_table=pipe_table,
         tojson=lambda v: json.dumps(v, indent=2, ensure_ascii=False),
     )

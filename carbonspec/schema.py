@@ -20,10 +20,7 @@ class Method(StrEnum):
     calculator = "calculator"
 
 
-class Grid(StrEnum):
-    auto = "auto"
-    calculator = "calculator"
-    latest = "latest"
+GRID_WORDS = ("auto", "calculator", "latest")  # or a year, grid=2021
 
 
 class Format(StrEnum):
@@ -36,15 +33,27 @@ class Format(StrEnum):
     bibtex = "bibtex"
 
 
+class Width(StrEnum):
+    text = "text"  # one column of text, 5.5 in (NeurIPS, ICLR, COLM)
+    column = "column"  # one column of a two-column paper, 3.0 in (ACL, ICML, IEEE, ACM)
+    page = "page"  # across a two-column page, 7.0 in (table*)
+
+
+@dataclass
+class Latex:
+    width: Width = Width.text
+
+
 @dataclass
 class Settings:
     """The top-level options of conf/config.yaml."""
 
     method: Method = Method.tdp
-    grid: Grid = Grid.auto
+    grid: str = "auto"  # auto | calculator | latest | a year (2021)
     pue: float | None = None
     format: Format = Format.text
     export_dir: str | None = None
+    latex: Latex = field(default_factory=Latex)
     main_tables: list[str] = field(default_factory=list)
 
 
@@ -55,6 +64,7 @@ class Hardware:
     power_kind: PowerKind
     power_source: str
     kind: str = "gpu"
+    short_name: str | None = None  # for table cells ("A100 80GB"), as the seed paper writes it
     calculator_name: str | None = None  # the device's label in the calculator, where it has one
     calculator_power_w: float | None = None
     calculator_power_source: str | None = None
@@ -79,27 +89,52 @@ class Provider:
 
 
 @dataclass
+class GridYear:
+    """One year's grid intensity for a region: its zone's (or its country's) annual average."""
+
+    year: int
+    g_per_kwh: float
+    source: str
+    scope: str = "zone"  # zone (the region's own grid zone) | country | site
+    basis: str = "consumption"  # consumption (imports counted) | production (generation only)
+    zone: str | None = None
+    production_g_per_kwh: float | None = None
+
+
+@dataclass
+class YearValue:
+    """A figure a provider published for one year (a region's PUE or WUE)."""
+
+    year: int
+    value: float
+    source: str
+
+
+@dataclass
 class Region:
     name: str
     display_name: str
-    carbon_intensity: float | None
-    carbon_intensity_source: str
-    latest_carbon_intensity: float | None
-    latest_carbon_intensity_source: str
+    carbon_intensity: float | None = None  # the calculator's figure, or a site's own single one
+    carbon_intensity_source: str | None = None
+    short_name: str | None = None  # for table cells ("AWS us-east-1", "France")
+    place: str | None = None  # for prose ("in the United States")
     country: str | None = None
     iso3: str | None = None
     state: str | None = None
     city: str | None = None
     in_calculator: bool = False
     requires_input: bool = False
+    unavailable: str | None = None  # why no estimate can be offered here (a gap in the data)
     carbon_intensity_year: int | None = None
     carbon_intensity_basis: str = "location"
-    latest_carbon_intensity_year: int | None = None
-    latest_scope: str = "country"  # region | country | site
+    zone_source: str | None = None
+    grid_years: list[GridYear] = field(default_factory=list)
     offset_ratio: float | None = None
     offset_ratio_source: str | None = None
     pue: float | None = None
     pue_source: str | None = None
+    pue_years: list[YearValue] = field(default_factory=list)
+    wue_years: list[YearValue] = field(default_factory=list)
 
 
 @dataclass
@@ -116,6 +151,8 @@ class Paper:
     volume: str | None = None
     number: str | None = None
     pages: str | None = None
+    month: str | None = None
+    doi: str | None = None
     url: str | None = None
     note: str | None = None
 
@@ -149,6 +186,10 @@ class Model:
     hours_source: str | None = None
     site: str | None = None
     site_source: str | None = None
+    training_year: int | None = None  # the year most of the run took place in (grid=auto)
+    training_period: str | None = None
+    training_year_source: str | None = None
+    activity: str = "training"  # what the device-hours did: training, or e.g. "sampling"
     reported: Reported | None = None
     notes: str | None = None
 
@@ -171,6 +212,8 @@ class SeedRow:
 
     estimate: str | None = None
     reported: str | None = None
+    devices: float | None = None  # the device count the seed prints in its Hardware column
+    devices_note: str | None = None  # why it differs from the primary source, if it does
     erratum: str | None = None
     reported_erratum: str | None = None
     primary_differs: list[str] = field(default_factory=list)
@@ -190,9 +233,10 @@ class TableRow:
     devices: float | None = None
     hours: float | None = None
     method: Method | None = None
-    grid: Grid | None = None
+    grid: str | None = None
     assumptions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    exclude: str | None = None  # validation: why this run is shown but not compared
     seed: SeedRow | None = None
 
 
@@ -204,8 +248,11 @@ class TableSpec:
     kind: str = "rows"
     label: str | None = None
     method: Method = Method.tdp
-    grid: Grid = Grid.auto
+    grid: str = "auto"
     precision: int = 3
     columns: list[str] = field(default_factory=list)
+    # The columns LaTeX shows at a width (text, column, page), where they differ from `columns`
+    latex: dict[str, list[str]] = field(default_factory=dict)
+    long: bool | None = None  # breaks across pages (default: validation tables do)
     rows: list[TableRow] = field(default_factory=list)
     regions: str = "*"  # by_region only: which regions, as a glob pattern

@@ -15,40 +15,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from carbonspec import catalog, outputs
-from carbonspec.estimate import Run, estimate
-from carbonspec.schema import Hardware, Method, Model, Settings, Uncertainty
-from carbonspec.tables import Table
-
-SUMMARY_COLUMNS = ["model", "region", "hardware", "intensity", "pue", "estimate", "interval"]
-
-
-def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
-    """Rows sorted greenest first; the label column names the run by what varied."""
-    ordered = sorted(rows, key=lambda r: (r["emissions_t"], r["region"], r["model"]))
-    for row in ordered:
-        row.setdefault("label", row["model_name"])
-        row.setdefault("hardware_label", row["hardware_name"])
-        if row.get("emissions_t_low") is not None:
-            row["interval"] = (row["emissions_t_low"], row["emissions_t_high"])
-    return Table(
-        name=name,
-        caption=caption,
-        label=f"tab:{name}",
-        columns=SUMMARY_COLUMNS,
-        precision=3,
-        rows=ordered,
-        figure=True,
-    )
-
-
-def sweep_caption(rows: list[dict[str, Any]]) -> str:
-    varied = [k for k in ("region", "model", "hardware") if len({r[k] for r in rows}) > 1]
-    models = sorted({r["model_name"] for r in rows})
-    subject = models[0] if len(models) == 1 else f"{len(models)} models"
-    methods = ", ".join(sorted({f"method={r['method']}, {r['grid']} grid" for r in rows}))
-    by = " and ".join(varied) or "run"
-    return f"{subject}: estimated emissions by {by} ({methods}), greenest first"
+from carbonspec import outputs
+from carbonspec.tables import summary_table, sweep_caption
 
 
 def records(sweep_dir: Path, kind: str) -> list[dict[str, Any]]:
@@ -82,64 +50,6 @@ class SweepSummary(Callback):
         if failed:
             print(f"carbonspec: {failed} job(s) failed; the others are summarised", file=sys.stderr)
             sys.exit(1)
-
-
-def by_region_table(spec: dict[str, Any], name: str, cfg: DictConfig, settings: Settings) -> Table:
-    """The fast path: the model and hardware composed once, every matching region merged in."""
-    from hydra.core.hydra_config import HydraConfig
-
-    if cfg.get("model") is None:
-        raise catalog.ConfigError("table=by_region needs a model, e.g. model=gpt3")
-    choices = HydraConfig.get().runtime.choices
-    rows = region_rows(
-        choices["model"],
-        catalog.validate(Model, cfg.model, "model"),
-        choices["hardware"],
-        catalog.validate(Hardware, cfg.hardware, "hardware"),
-        catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty"),
-        settings.method,
-        settings.grid.value,
-        settings.pue,
-        spec.get("regions", "*"),
-    )
-    return summary_table(rows, name, sweep_caption(rows))
-
-
-def region_rows(
-    model_key: str,
-    model: Model,
-    hardware_key: str,
-    hardware: Hardware,
-    uncertainty: Uncertainty,
-    method: Method,
-    grid: str,
-    pue: float | None,
-    pattern: str = "*",
-) -> list[dict[str, Any]]:
-    """One estimate per region matching the pattern; regions that need user input are left out."""
-    vintage = "calculator" if method is Method.calculator else grid
-    rows = []
-    for region_key in catalog.matching("region", pattern):
-        region = catalog.load_fast("region", region_key)
-        if region.requires_input:
-            continue  # a custom site has no intensity until the user gives one
-        provider_key = catalog.region_provider(region_key)
-        run = Run(
-            model_key=model_key,
-            model=model,
-            hardware_key=hardware_key,
-            hardware=hardware,
-            region_key=region_key,
-            region=region,
-            provider_key=provider_key,
-            provider=catalog.load_fast("provider", provider_key),
-            uncertainty=uncertainty,
-            method=method,
-            grid=grid,
-            pue=pue,
-        )
-        rows.append(estimate(run, catalog.cleanest_region(provider_key, vintage)))
-    return rows
 
 
 def main(argv: list[str] | None = None) -> None:

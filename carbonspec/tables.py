@@ -1,8 +1,10 @@
-"""Tables: a list of runs (from conf/table/*.yaml) estimated row by row, with their footnotes.
+"""Tables: runs estimated row by row, with their footnotes.
 
-A table row names a model and may apply assumptions on top of the model's facts (the seed paper's
-stand-in hardware, its chosen region, its device-hours). Every assumption becomes a footnote, and so
-does every printed seed number that carbonspec cannot reproduce.
+A table config (conf/table/*.yaml) names models and may apply assumptions on top of a model's
+facts (the seed paper's stand-in hardware, its chosen region, its device-hours); every assumption
+becomes a footnote, and so does every printed seed number carbonspec cannot reproduce. Three kinds:
+``rows`` (a list of runs), ``validation`` (runs against their published emissions) and
+``by_region`` (one model in every region, in one process). A sweep's summary is a table too.
 """
 
 from __future__ import annotations
@@ -14,9 +16,36 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from carbonspec import catalog, core, render
+from carbonspec import catalog, core
 from carbonspec.estimate import Run, estimate
 from carbonspec.schema import Method, Model, Region, Settings, TableSpec, Uncertainty
+
+SUMMARY_COLUMNS = [
+    "model", "region", "hardware", "zone", "grid_year", "intensity", "pue", "estimate", "interval",
+]  # fmt: skip
+# What a sweep summary or a by-region table shows in LaTeX at each width, after the columns of
+# what the sweep varied (model, region, hardware); see carbonspec.columns.
+SUMMARY_LATEX = {
+    "column": ["estimate", "interval"],
+    "text": ["grid_year", "intensity", "pue", "estimate", "interval"],
+    "page": ["zone", "grid_year", "intensity", "pue", "estimate", "interval"],
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user set on the command line for a table: None leaves the table's own choice."""
+
+    method: Method | None = None
+    grid: str | None = None
+    pue: float | None = None
+
+    def changes(self, spec: dict[str, Any]) -> bool:
+        return (
+            (self.method is not None and self.method != Method(spec.get("method", "tdp")))
+            or (self.grid is not None and self.grid != str(spec.get("grid", "auto")))
+            or self.pue is not None
+        )
 
 
 @dataclass
@@ -32,6 +61,8 @@ class Table:
     footer: dict[str, Any] | None = None  # {"label": ..., "values": {column: value}}
     figure: bool = False  # sweeps and by-region tables get a bar chart beside their files
     cites: list[str] = field(default_factory=list)  # reference keys the caption cites
+    latex_columns: dict[str, list[str]] = field(default_factory=dict)  # width -> columns
+    long: bool = False  # breaks across pages (longtable, or several floats in two columns)
 
 
 class Footnotes:
@@ -67,34 +98,40 @@ def checked(spec: dict[str, Any], name: str) -> dict[str, Any]:
     return spec
 
 
-def build_named(name: str, pue: float | None = None) -> Table:
+def build_named(name: str, options: Options | None = None) -> Table:
     """A packaged table by name (conf/table/<name>.yaml), without Hydra."""
     catalog.require_option("table", name)
-    return build_from(checked(catalog.read_plain("table", name), name), name, pue)
+    spec = checked(catalog.read_plain("table", name), name)
+    return build_from(spec, name, options or Options())
 
 
-def build(cfg: DictConfig, name: str, settings: Settings) -> Table:
+def build(cfg: DictConfig, name: str, settings: Settings, options: Options) -> Table:
     """The table Hydra composed (it may come from a user's own config folder)."""
     spec = checked(OmegaConf.to_container(cfg.table, resolve=True), name)
-    if spec.get("kind") == "by_region":
-        from carbonspec import sweep  # the fast path shares the sweep's row layout
-
-        return sweep.by_region_table(spec, name, cfg, settings)
     uncertainty = catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty")
-    return build_from(spec, name, settings.pue, uncertainty)
+    if spec.get("kind") == "by_region":
+        return by_region_table(spec, name, cfg, settings, uncertainty)
+    return build_from(spec, name, options, uncertainty)
 
 
 def build_from(
     spec: dict[str, Any],
     name: str,
-    pue: float | None = None,
+    options: Options,
     uncertainty: Uncertainty | None = None,
 ) -> Table:
     uncertainty = uncertainty or catalog.load("uncertainty", "default")
     if spec.get("kind") == "validation":
+        if options != Options():
+            raise catalog.ConfigError(
+                f"table={name} compares each run on the basis of its report: method, grid and"
+                " pue cannot be set for it (run a model alone to try other inputs)"
+            )
         return validation_table(spec, name, uncertainty)
+    if options.changes(spec):
+        spec = recomputed(spec, options)
     notes = Footnotes()
-    rows = [table_row(row, spec, uncertainty, notes, pue) for row in spec["rows"]]
+    rows = [table_row(row, spec, uncertainty, notes, options.pue) for row in spec["rows"]]
     errors = [r["error_pct"] for r in rows if r.get("error_pct") is not None]
     mape = core.mean_absolute_percent_error(errors)
     summary = {"mape_pct": mape, "n_reported": len(errors)}
@@ -126,7 +163,30 @@ def from_spec(
         summary=summary,
         footer=footer,
         cites=caption_cites(spec),
+        latex_columns={k: list(v) for k, v in (spec.get("latex") or {}).items()},
+        long=spec["long"] if spec.get("long") is not None else spec.get("kind") == "validation",
     )
+
+
+def recomputed(spec: dict[str, Any], options: Options) -> dict[str, Any]:
+    """The table with the user's method and grid on every row; the caption says so, and a
+    seed table no longer compares itself with the seed's printed (calculator) numbers."""
+    method = options.method or Method(spec.get("method", "tdp"))
+    grid = options.grid or str(spec.get("grid", "auto"))
+    said = [f"method={method.value}", f"grid={grid}"]
+    if options.pue is not None:
+        said.append(f"pue={options.pue:g}")
+    rows = [
+        {k: v for k, v in row.items() if k not in ("method", "grid", "seed")}
+        for row in spec["rows"]
+    ]
+    return {
+        **spec,
+        "method": method.value,
+        "grid": grid,
+        "rows": rows,
+        "caption": f"{spec['caption']}; recomputed by carbonspec with {', '.join(said)}",
+    }
 
 
 def caption_cites(spec: dict[str, Any]) -> list[str]:
@@ -167,7 +227,7 @@ def run_for(
         provider=catalog.load("provider", provider_key),
         uncertainty=uncertainty,
         method=Method(row.get("method", method)),
-        grid=row.get("grid", grid),
+        grid=str(row.get("grid", grid)),
         pue=pue,
     )
 
@@ -180,19 +240,47 @@ def table_row(
     pue: float | None,
 ) -> dict[str, Any]:
     run = run_for(
-        row["model"], row, spec.get("method", "tdp"), spec.get("grid", "auto"), uncertainty, pue
+        row["model"],
+        row,
+        spec.get("method", "tdp"),
+        str(spec.get("grid", "auto")),
+        uncertainty,
+        pue,
     )
-    vintage = "calculator" if run.method is Method.calculator else run.grid
-    result = estimate(run, catalog.cleanest_region(run.provider_key, vintage))
-
+    result = estimate(run, catalog.provider_regions(run.provider_key))
     marks = [notes.mark(text) for text in row.get("assumptions", [])]
-    if row.get("seed"):
-        marks += [notes.mark(text) for text in seed_notes(row["seed"], result)]
+    seed = row.get("seed") or {}
+    if seed:
+        marks += [notes.mark(text) for text in seed_notes(seed, result)]
     result["label"] = row.get("label", run.model.name)
-    result["hardware_label"] = row.get("hardware_label") or hardware_label(run)
-    result["hardware_used"] = run.hardware_key
+    result |= hardware_cell(run, row.get("hardware_label"), seed.get("devices"))
+    if seed.get("devices") is not None and seed["devices"] != run.model.devices:
+        text = seed.get("devices_note") or device_count_note(seed["devices"], run.model)
+        marks.append(notes.mark(text))
     result["marks"] = marks
     return result
+
+
+def device_count_note(printed: float, model: Model) -> str:
+    shown = f"{printed:,.0f}"
+    if model.devices is None:
+        return f"Device count as the seed prints it ({shown}); the primary source gives none."
+    return (
+        f"Device count as the seed prints it ({shown}); the primary source gives"
+        f" {model.devices:,.0f}."
+    )
+
+
+def hardware_cell(run: Run, label: str | None, devices: float | None = None) -> dict[str, Any]:
+    """What the hardware column shows: the device the run really used (a stand-in is a
+    footnote), and how many of them."""
+    real = catalog.load_fast("hardware", catalog.model_choice(run.model_key).hardware)
+    return {
+        "hardware_count": devices if devices is not None else run.model.devices,
+        "hardware_display": label or real.short_name or real.name,
+        "hardware_used": run.hardware_key,
+        "hardware_kind": real.kind,
+    }
 
 
 def seed_notes(seed: dict[str, Any], result: dict[str, Any]) -> list[str]:
@@ -210,8 +298,8 @@ def seed_notes(seed: dict[str, Any], result: dict[str, Any]) -> list[str]:
         result["seed_agreement"] = agreement or "erratum"
         if agreement == "truncated":
             texts.append(
-                f"The seed prints {printed} t: the exact {render.plain(exact)} t cut short;"
-                f" rounded, it is {render.sig(exact)} t."
+                f"The seed prints {printed} t: the exact {exact:.10g} t cut short;"
+                f" rounded, it is {core.round_significant(exact):,} t."
             )
         elif agreement is None:
             texts.append(f"Seed erratum: the seed prints {printed} t. {seed.get('erratum', '')}")
@@ -229,56 +317,14 @@ def seed_notes(seed: dict[str, Any], result: dict[str, Any]) -> list[str]:
     return texts + list(seed.get("primary_differs", []))
 
 
-def hardware_label(run: Run) -> str:
-    """The hardware the run really used (a stand-in is a footnote), as 'count x device'."""
-    real = catalog.load_fast("hardware", catalog.model_choice(run.model_key).hardware)
-    count = f"{render.thousands(run.model.devices)} x " if run.model.devices else ""
-    return f"{count}{real.name}"
+# -- validation -----------------------------------------------------------------------------------
 
 
 def validation_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> Table:
-    """Each run from public inputs only (its hardware, device-hours, site), by every method,
-    against its published location-based figure."""
+    """Each run from public inputs only (its hardware, device-hours, site and year), by every
+    method, against its published figure on the basis the report used (PUE in or out)."""
     notes = Footnotes()
-    rows = []
-    for row in spec["rows"]:
-        key = row["model"]
-        tdp = estimate(run_for(key, {}, Method.tdp, "auto", uncertainty))
-        calc = estimate(run_for(key, {}, Method.calculator, "calculator", uncertainty))
-        reported = catalog.load("model", key).reported
-        comparable = reported is not None and reported.basis == "location"
-        marks = [notes.mark(text) for text in row.get("notes", [])]
-        if reported is not None and not comparable:
-            basis = (
-                f"is {reported.basis}-based"
-                if reported.basis != "unknown"
-                else "does not say whether it is location- or market-based"
-            )
-            marks.append(
-                notes.mark(
-                    f"The published figure {basis}, so it is not compared with a location-based"
-                    " estimate: shown, left out of the means."
-                )
-            )
-        low, high = tdp["emissions_t_low"], tdp["emissions_t_high"]
-        rows.append(
-            {
-                **tdp,
-                "label": row.get("label", tdp["model_name"]),
-                "hardware_label": hardware_label(run_for(key, {}, Method.tdp, "auto", uncertainty)),
-                "marks": marks,
-                "comparable": comparable,
-                "calculator_t": calc["emissions_t"],
-                "tdp_t": tdp["emissions_t"],
-                "calculator_error_pct": calc["error_pct"] if comparable else None,
-                "tdp_error_pct": tdp["error_pct"] if comparable else None,
-                "error_pct": tdp["error_pct"] if comparable else None,
-                "interval": (low, high),
-                "covered": ("yes" if low <= reported.emissions_t <= high else "no")
-                if comparable
-                else None,
-            }
-        )
+    rows = [validation_row(row, uncertainty, notes) for row in spec["rows"]]
     compared = [r for r in rows if r["comparable"]]
     mape = {
         method: core.mean_absolute_percent_error([r[f"{method}_error_pct"] for r in compared])
@@ -296,6 +342,11 @@ def validation_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) 
         "median_ape_pct": median,
         "n_compared": len(compared),
         "n_covered": covered,
+        "excluded": [
+            {"model": r["model"], "reason": r["excluded_because"]}
+            for r in rows
+            if not r["comparable"]
+        ],
     }
     footer = {
         "label": f"Mean absolute error ({len(compared)} runs)",
@@ -306,3 +357,134 @@ def validation_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) 
         },
     }
     return from_spec(spec, name, rows, notes, summary, footer)
+
+
+def validation_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnotes) -> dict:
+    key = row["model"]
+    model = catalog.load("model", key)
+    reported = model.reported
+    # The report's own basis: an estimate without PUE for a figure without PUE.
+    without_pue = reported is not None and reported.pue_included is False
+    tdp_run = run_for(key, {}, Method.tdp, "auto", uncertainty, 1.0 if without_pue else None)
+    tdp = estimate(tdp_run)
+    # the calculator folds a site's PUE into its intensity; not when the report leaves PUE out
+    calc_row = {"region_values": {"pue": None, "pue_years": []}} if without_pue else {}
+    calc = estimate(run_for(key, calc_row, Method.calculator, "calculator", uncertainty))
+    excluded = row.get("exclude") or excluded_because(reported)
+    marks = [notes.mark(text) for text in row.get("notes", [])]
+    if without_pue:
+        marks.append(notes.mark("The published figure excludes PUE; so do these estimates."))
+    if excluded:
+        marks.append(notes.mark(f"Not compared: {excluded}. Shown, left out of the means."))
+    comparable = not excluded
+    low, high = tdp["emissions_t_low"], tdp["emissions_t_high"]
+    return {
+        **tdp,
+        "label": row.get("label", tdp["model_name"]),
+        **hardware_cell(tdp_run, None),
+        "marks": marks,
+        "comparable": comparable,
+        "excluded_because": excluded,
+        "calculator_t": calc["emissions_t"],
+        "tdp_t": tdp["emissions_t"],
+        "calculator_error_pct": calc["error_pct"] if comparable else None,
+        "tdp_error_pct": tdp["error_pct"] if comparable else None,
+        "error_pct": tdp["error_pct"] if comparable else None,
+        "interval": (low, high),
+        "covered": ("yes" if low <= reported.emissions_t <= high else "no")
+        if comparable and reported is not None
+        else None,
+    }
+
+
+def excluded_because(reported: Any) -> str | None:
+    """Why a run's published figure cannot be set against a location-based estimate, if so."""
+    if reported is None:
+        return "no published figure"
+    if reported.basis == "market":
+        return "the published figure is market-based (net of renewable purchases)"
+    if reported.basis != "location":
+        return "the published figure does not say whether it is location- or market-based"
+    return None
+
+
+# -- one model in many regions: sweep summaries and the by-region fast path -----------------------
+
+
+def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
+    """Rows sorted greenest first; the label column names the run by what varied."""
+    ordered = sorted(rows, key=lambda r: (r["emissions_t"], r["region"], r["model"]))
+    varied = [k for k in ("model", "region", "hardware") if len({r[k] for r in rows}) > 1]
+    one_model = "model" not in varied
+    varied = varied or ["model"]
+    for row in ordered:
+        row.setdefault("label", row["model_name"])
+        row.setdefault("hardware_display", row["hardware_short_name"])
+        row.setdefault("hardware_count", row.get("devices"))
+        if row.get("emissions_t_low") is not None:
+            row["interval"] = (row["emissions_t_low"], row["emissions_t_high"])
+    return Table(
+        name=name,
+        caption=caption,
+        label=f"tab:{name}",
+        columns=SUMMARY_COLUMNS,
+        precision=3,
+        rows=ordered,
+        figure=True,
+        latex_columns={width: varied + extra for width, extra in SUMMARY_LATEX.items()},
+        long=True,
+        # one model: its paper in the caption (each row cites it where a model column is shown)
+        cites=sorted({r["paper_key"] for r in rows if r.get("paper_key")}) if one_model else [],
+    )
+
+
+def sweep_caption(rows: list[dict[str, Any]]) -> str:
+    varied = [k for k in ("region", "model", "hardware") if len({r[k] for r in rows}) > 1]
+    models = sorted({r["model_name"] for r in rows})
+    subject = models[0] if len(models) == 1 else f"{len(models)} models"
+    grids = sorted({f"method={r['method']}, {r['grid']} grid" for r in rows})
+    by = " and ".join(varied) or "run"
+    return f"{subject}: estimated emissions by {by} ({'; '.join(grids)}), greenest first"
+
+
+def by_region_table(
+    spec: dict[str, Any], name: str, cfg: DictConfig, settings: Settings, unc: Uncertainty
+) -> Table:
+    """The fast path: the model and hardware composed once, every matching region merged in."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if cfg.get("model") is None:
+        raise catalog.ConfigError("table=by_region needs a model, e.g. model=gpt3")
+    choices = HydraConfig.get().runtime.choices
+    model = catalog.validate(Model, cfg.model, "model")
+    hardware_key = choices["hardware"]
+    hardware = catalog.validate(catalog.SCHEMAS["hardware"], cfg.hardware, "hardware")
+    rows, skipped = [], []
+    for region_key in catalog.matching("region", spec.get("regions", "*")):
+        region = catalog.load_fast("region", region_key)
+        if region.requires_input or region.unavailable:
+            skipped.append({"region": region_key, "reason": region.unavailable or "needs input"})
+            continue
+        provider_key = catalog.region_provider(region_key)
+        run = Run(
+            model_key=choices["model"],
+            model=model,
+            hardware_key=hardware_key,
+            hardware=hardware,
+            region_key=region_key,
+            region=region,
+            provider_key=provider_key,
+            provider=catalog.load_fast("provider", provider_key),
+            uncertainty=unc,
+            method=settings.method,
+            grid=settings.grid,
+            pue=settings.pue,
+        )
+        rows.append(estimate(run, catalog.provider_regions(provider_key)))
+    if not rows:
+        raise catalog.ConfigError(
+            f"table.regions={spec.get('regions')!r} matches no region that can be estimated"
+        )
+    table = summary_table(rows, name, sweep_caption(rows))
+    table.summary = {"skipped": skipped}
+    return table

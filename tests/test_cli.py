@@ -66,10 +66,11 @@ def test_custom_run_from_devices_and_hours(cli):
     )  # fmt: skip
     assert out["device_hours"] == 1000
     assert out["power_w"] == 700
-    # latest grid: Google's 2023 figure for us-central1, 430 g; region PUE 1.11 (calculator data)
-    assert out["pue"] == 1.11
-    assert out["energy_kwh"] == pytest.approx(700 * 1000 / 1000 * 1.11)
-    assert out["emissions_kg"] == pytest.approx(777 * 0.430)
+    # No training year: the latest figures. GSF Cloud_Region_Metadata.csv, Google Cloud
+    # us-central1, 2024: grid 412.72 g/kWh (Electricity Maps US-MIDW-MISO), PUE 1.1.
+    assert (out["grid_year"], out["pue"]) == (2024, 1.1)
+    assert out["energy_kwh"] == pytest.approx(700 * 1000 / 1000 * 1.1)
+    assert out["emissions_kg"] == pytest.approx(770 * 0.41272)
 
 
 def test_custom_run_in_a_custom_region(cli):

@@ -67,7 +67,6 @@ def test_a_users_own_model_region_and_table_from_their_folder(cli, tmp_path):
         "defaults:\n  - override /provider: private\n"
         "region:\n  name: my-site\n  display_name: My lab\n"
         "  carbon_intensity: 100\n  carbon_intensity_source: my utility's 2024 bill\n"
-        "  latest_carbon_intensity: 100\n  latest_carbon_intensity_source: my utility's 2024 bill\n"
         "  pue: 1.2\n  pue_source: facilities team, 2024\n"
     )
     (conf / "model" / "my_run.yaml").write_text(
@@ -90,16 +89,17 @@ def test_a_users_own_model_region_and_table_from_their_folder(cli, tmp_path):
 
 
 def test_every_estimate_column_finds_its_field():
-    from carbonspec import catalog, outputs, tables
+    from carbonspec import catalog, tables
+    from carbonspec.columns import COLUMNS
     from carbonspec.estimate import estimate
     from carbonspec.schema import Method
 
     run = tables.run_for("gpt3", {}, Method.tdp, "auto", catalog.load("uncertainty", "default"))
-    row = estimate(run) | {"label": "GPT-3", "hardware_label": "V100", "interval": (1, 2)}
+    row = estimate(run) | tables.hardware_cell(run, None) | {"label": "GPT-3", "interval": (1, 2)}
     table_only = {"calculator", "calculator_error", "tdp", "tdp_error", "covered"}
-    for name, (*_, field, _style) in outputs.COLUMNS.items():
+    for name, column in COLUMNS.items():
         if name not in table_only:
-            assert field in row, name
+            assert column.field in row, name
 
 
 def test_by_region_files_and_figure_are_byte_identical(cli, tmp_path):

@@ -7,7 +7,7 @@ import bibtexparser
 import pytest
 import yaml
 
-from carbonspec import catalog, outputs, tables
+from carbonspec import catalog, latex, outputs, tables
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +57,9 @@ def test_validation_renders_in_markdown_and_latex(validation, tmp_path, pdflatex
 
     md = outputs.render_table(validation, "markdown")
     assert "Mean absolute error" in md
-    latex = outputs.render_table(validation, "latex")
-    doc = "\\documentclass{article}\\usepackage{booktabs}\\usepackage{siunitx}"
-    (tmp_path / "v.tex").write_text(f"{doc}\\begin{{document}}\n{latex}\\end{{document}}\n")
+    tex = outputs.render_table(validation, "latex")
+    doc = "\\documentclass{article}\n" + "\n".join(latex.PREAMBLE)
+    (tmp_path / "v.tex").write_text(f"{doc}\n\\begin{{document}}\n{tex}\\end{{document}}\n")
     done = subprocess.run(
         [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "v.tex"],
         cwd=tmp_path, capture_output=True, text=True,
@@ -93,7 +93,7 @@ def test_bibtex_of_one_estimate_cites_its_paper_and_data(cli):
     bib = bibtexparser.parse_string(cli("model=t5", "format=bibtex").stdout)
     keys = {entry.key for entry in bib.entries}
     assert catalog.load("model", "t5").paper.key in keys
-    assert "google2023regioncarbon" in keys  # t5 ran in gcp-asia-east1: Google's 2023 data
+    assert "gsf2026cloudregions" in keys  # t5 ran in gcp-asia-east1: GSF's data for its zone
 
 
 def test_equivalents_are_sourced_and_right(cli):

@@ -1,8 +1,16 @@
 """Transcribe the public data sets in ../shared/data into carbonspec's own YAML configs.
 
-Run once by hand (``python tools/transcribe_calculator_data.py``); the YAML it writes is what the
+Run by hand (``python tools/transcribe_calculator_data.py``); the YAML it writes is what the
 project ships and cites, so the data sets themselves are never committed. Hand-written configs
 (modern accelerators, providers, models, tables) are not touched.
+
+What it reads (see ../shared/data/README.md and the README's "Grid data" section):
+- mlco2-impact/: the calculator's devices (gpus.csv), regions (impact.csv) and Electricity Maps
+  zone yearly averages (2021-10-27yearly_averages.csv);
+- codecarbon/ and codecarbon-history/: Our World in Data / Ember national intensities, one file
+  per codecarbon release (2021, 2022 and 2023 data years);
+- gsf-cloud-region-metadata/: the Green Software Foundation's per-region, per-year Electricity Maps
+  zone averages, PUE and WUE for AWS, Google Cloud and Azure.
 """
 
 from __future__ import annotations
@@ -11,21 +19,36 @@ import csv
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 CONF = ROOT / "conf"
 
 MLCO2 = "ML CO2 Impact calculator data (github.com/mlco2/impact, data/{file} @ d0d3ee5, 2026-03-09)"
+EM_YEARLY = (
+    "Electricity Maps yearly average of zone {zone} ({year}, {hours} hours with data), "
+    "consumption-based, in github.com/mlco2/impact data/2021-10-27yearly_averages.csv @ d0d3ee5"
+)
+GSF = (
+    "Green Software Foundation real-time-cloud Cloud_Region_Metadata.csv @ b2858aa, "
+    "{provider} {region} {year}, column {column}"
+)
+# codecarbon's global_energy_mix.json, one release per data year. The 2023 release is the file in
+# ../shared/data/codecarbon; the earlier ones come from the same repository's history.
+OWID_RELEASES = [
+    ("codecarbon-history/global_energy_mix@49a7d00a.json", "49a7d00a (2023-07-22)"),
+    ("codecarbon-history/global_energy_mix@e7864723.json", "e7864723 (2024-04-07)"),
+    ("codecarbon/global_energy_mix.json", "4f166a5 (2024-09-20)"),
+]
 OWID = (
-    "Our World in Data / Ember yearly electricity data, carbon_intensity of {country} ({year}), "
-    "as packaged by codecarbon (codecarbon/data/private_infra/global_energy_mix.json @ 4f166a5)"
+    "Our World in Data / Ember, carbon intensity of electricity generation in {country} "
+    "({year}), as packaged by codecarbon (codecarbon/data/private_infra/global_energy_mix.json "
+    "@ {commit})"
 )
-GOOGLE = (
-    "Google Cloud region carbon data, 2023 location-based grid intensity of {region} "
-    "(cloud.google.com/sustainability/region-carbon), as packaged by codecarbon "
-    "(codecarbon/data/cloud/impact.csv @ ca104ad)"
-)
+# A partial year of Electricity Maps data is a season, not a year: below this many hours of data
+# (70 % of a year) the yearly average is not offered.
+MIN_HOURS = 6000
 
 # The calculator's gpus.csv names, mapped to carbonspec's snake-case names where a plain slug
 # would be unclear or would collide with the datasheet variants we add by hand.
@@ -58,6 +81,19 @@ DISPLAY_NAMES = {
     "A10G": "NVIDIA A10G",
     "TPUv2 Chip": "Google TPU v2",
     "TPUv3 Chip": "Google TPU v3",
+}
+# Short names for tables, as the seed paper writes them ("A100 80GB", "V100 32GB").
+SHORT_NAMES = {
+    "H100 SXM": "H100 80GB",
+    "H100 NVL": "H100 NVL",
+    "A100 PCIe 40/80GB": "A100 PCIe 40GB",
+    "A100 SXM4 80 GB": "A100 80GB",
+    "Tesla V100-PCIE-16GB": "V100 PCIe 16GB",
+    "Tesla V100-SXM2-16GB": "V100 SXM2 16GB",
+    "Tesla V100-SXM2-32GB": "V100 32GB",
+    "Tesla P100": "P100",
+    "TPUv2 Chip": "TPU v2",
+    "TPUv3 Chip": "TPU v3",
 }
 
 # Where the calculator's figure is not the device's datasheet figure, carbonspec's headline power
@@ -111,6 +147,38 @@ POWER_RANGE = {
     ),
 }
 
+PROVIDERS = {"Amazon Web Services": "aws", "Google Cloud": "gcp", "Microsoft Azure": "azure"}
+PROVIDER_SHORT = {
+    "aws": "AWS",
+    "gcp": "GCP",
+    "azure": "Azure",
+    "coreweave": "CoreWeave",
+    "ovh": "OVHcloud",
+    "scaleway": "Scaleway",
+    "seeweb": "Seeweb",
+}
+PROVIDER_LONG = {
+    "aws": "Amazon Web Services",
+    "gcp": "Google Cloud",
+    "azure": "Microsoft Azure",
+}
+# GSF rows whose location is not the catalog region of the same code. GSF's Azure "westus" row is
+# located in Washington, which the calculator's data (and Microsoft's region list) gives to
+# westus2 (Quincy); westus is California. Its "northeurope" has a Finland row beside the Ireland
+# one (Ireland, Dublin, is North Europe).
+GSF_RELOCATED = {("azure", "westus", "Washington: West US"): "azure-westus2"}
+GSF_SKIPPED = {("azure", "northeurope", "Finland")}
+GSF_NOTES = {
+    "azure-westus": "The GSF data set's Azure 'westus' rows are located in Washington (the site "
+    "of westus2 in the calculator's data); they are used for azure-westus2, not for this "
+    "California region, which falls back to the national figure.",
+}
+
+# Countries whose English name takes an article ("in the United States").
+THE = ("United ", "Democratic Republic", "Czech Republic", "Dominican Republic", "Central African")
+THE_EXACT = {"Netherlands", "Philippines", "Bahamas", "Gambia", "Maldives", "Comoros"}
+THE_EXACT |= {"Seychelles", "Congo"}
+
 
 def read_csv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
     with open(path, encoding=encoding) as f:
@@ -137,9 +205,30 @@ def quote(value: object) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+def yaml_block(fields: dict[str, Any], indent: str) -> str:
+    """Fields as YAML: scalars on one line, lists of small mappings as flow mappings."""
+    lines = []
+    for key, value in fields.items():
+        if isinstance(value, list):
+            if not value:
+                lines.append(f"{indent}{key}: []")
+                continue
+            lines.append(f"{indent}{key}:")
+            for item in value:
+                inner = ", ".join(f"{k}: {quote(v)}" for k, v in item.items())
+                lines.append(f"{indent}  - {{{inner}}}")
+        else:
+            lines.append(f"{indent}{key}: {quote(value)}")
+    return "\n".join(lines) + "\n"
+
+
 def number(text: str) -> int | float:
     value = float(text)
     return int(value) if value.is_integer() else value
+
+
+def round3(value: float) -> int | float:
+    return number(f"{value:.3f}")
 
 
 def write(path: Path, header: str, fields: dict[str, object], extra: str = "") -> None:
@@ -159,6 +248,7 @@ def hardware() -> None:
         power, kind, source = DATASHEET.get(calc_name, (calc_power, "tdp", calc_source))
         fields: dict[str, object] = {
             "name": DISPLAY_NAMES.get(calc_name, calc_name),
+            "short_name": SHORT_NAMES.get(calc_name, calc_name),
             "calculator_name": calc_name,
             "kind": row["type"],
             "power_w": power,
@@ -172,8 +262,20 @@ def hardware() -> None:
         if calc_name in POWER_RANGE:
             low, high, range_source = POWER_RANGE[calc_name]
             fields |= {"power_low_w": low, "power_high_w": high, "power_range_source": range_source}
+        path = CONF / "hardware" / f"{name}.yaml"
+        kept = kept_fields(path, fields)
         header = f"{calc_name}: transcribed from the ML CO2 Impact calculator's device list."
-        write(CONF / "hardware" / f"{name}.yaml", header, fields)
+        write(path, header, fields | kept)
+
+
+def kept_fields(path: Path, fields: dict[str, object]) -> dict[str, object]:
+    """Fields added by hand to a transcribed hardware file (throughput, embodied carbon), kept."""
+    if not path.exists():
+        return {}
+    import yaml
+
+    existing = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {k: v for k, v in existing.items() if k not in fields}
 
 
 def calculator_year(source: str, comment: str) -> int | None:
@@ -193,92 +295,227 @@ def calculator_year(source: str, comment: str) -> int | None:
     return None
 
 
-def regions() -> None:
-    countries = json.loads(
-        (DATA / "codecarbon" / "global_energy_mix.json").read_text(encoding="utf-8")
-    )
-    iso_by_name = {v["country_name"]: iso for iso, v in countries.items()}
-    iso_by_name |= {"USA": "USA", "Hong Kong": "HKG"}
-    google = {
-        row["region"]: row
-        for row in read_csv(DATA / "codecarbon" / "gcp_region_impact.csv", "utf-8-sig")
-    }
+# -- grid series ----------------------------------------------------------------------------------
 
-    for iso, c in sorted(countries.items()):
-        intensity, year, cname = c["carbon_intensity"], c["year"], c["country_name"]
-        source = OWID.format(country=cname, year=year)
-        fields = {
+
+def country_series() -> tuple[dict[str, list[dict]], dict[str, str], dict[str, str]]:
+    """Each country's national figures by year, its name, and why a country has none."""
+    series: dict[str, dict[int, dict]] = {}
+    names: dict[str, str] = {}
+    gaps: dict[str, str] = {}
+    for file, commit in OWID_RELEASES:
+        for iso, c in json.loads((DATA / file).read_text(encoding="utf-8")).items():
+            names[iso] = c["country_name"]
+            year, value = c["year"], c["carbon_intensity"]
+            if value is None or value <= 0:
+                # Ember's data gives every generating country a positive lifecycle intensity
+                # (hydropower alone is about 24 g/kWh): a zero is a gap in the data.
+                gaps[iso] = (
+                    f"the data set gives {value} g/kWh for {c['country_name']} ({year}, "
+                    f"codecarbon @ {commit.split()[0]}): a gap in the source, not a zero-carbon "
+                    "grid"
+                )
+                continue
+            series.setdefault(iso, {})[year] = {
+                "year": year,
+                "g_per_kwh": round3(value),
+                "scope": "country",
+                "basis": "production",
+                "source": OWID.format(country=c["country_name"], year=year, commit=commit),
+            }
+    ordered = {iso: [by_year[y] for y in sorted(by_year)] for iso, by_year in series.items()}
+    for iso in ordered:
+        gaps.pop(iso, None)  # a gap in one release is not a gap when another gives a figure
+    return ordered, names, gaps
+
+
+def em_zone_series() -> dict[str, dict[int, dict]]:
+    """Electricity Maps zone yearly averages (mostly 2018-2021), years with enough data only."""
+    zones: dict[str, dict[int, dict]] = {}
+    for row in read_csv(DATA / "mlco2-impact" / "2021-10-27yearly_averages.csv"):
+        hours = int(float(row["no_hours_with_data"]))
+        if hours < MIN_HOURS:
+            continue
+        zone, year = row["zone_key"], int(row["year"])
+        zones.setdefault(zone, {})[year] = {
+            "year": year,
+            "g_per_kwh": round3(float(row["carbon_intensity_avg"])),
+            "scope": "zone",
+            "zone": zone,
+            "basis": "consumption",
+            "source": EM_YEARLY.format(zone=zone, year=year, hours=hours),
+        }
+    return zones
+
+
+def gsf_rows() -> dict[str, list[dict[str, str]]]:
+    """GSF rows by carbonspec region name (<provider>-<region>), relocations applied."""
+    by_region: dict[str, list[dict[str, str]]] = {}
+    for row in read_csv(DATA / "gsf-cloud-region-metadata" / "Cloud_Region_Metadata.csv"):
+        provider = PROVIDERS[row["cloud-provider"]]
+        code = row["cloud-region"].lower()
+        if (provider, code, row["location"]) in GSF_SKIPPED:
+            continue
+        name = GSF_RELOCATED.get((provider, code, row["location"]), f"{provider}-{code}")
+        by_region.setdefault(name, []).append(row)
+    return by_region
+
+
+def gsf_grid_years(rows: list[dict[str, str]]) -> list[dict]:
+    """The zone's consumption-based annual average per year (production-based kept beside it)."""
+    entries = []
+    for row in sorted(rows, key=lambda r: int(r["year"])):
+        value = row["grid-carbon-intensity-average-consumption-annual"]
+        if not value or not row["em-zone-id"]:
+            continue
+        entry = {
+            "year": int(row["year"]),
+            "g_per_kwh": round3(float(value)),
+            "scope": "zone",
+            "zone": row["em-zone-id"],
+            "basis": "consumption",
+        }
+        production = row["grid-carbon-intensity-average-production-annual"]
+        if production:
+            entry["production_g_per_kwh"] = round3(float(production))
+        entry["source"] = GSF.format(
+            provider=row["cloud-provider"],
+            region=row["cloud-region"],
+            year=row["year"],
+            column="grid-carbon-intensity-average-consumption-annual (Electricity Maps zone "
+            f"{row['em-zone-id']}); production-based from "
+            "grid-carbon-intensity-average-production-annual",
+        )
+        entries.append(entry)
+    return entries
+
+
+def gsf_facility_years(rows: list[dict[str, str]], column: str) -> list[dict]:
+    entries = []
+    for row in sorted(rows, key=lambda r: int(r["year"])):
+        if row[column]:
+            entries.append(
+                {
+                    "year": int(row["year"]),
+                    "value": number(row[column]),
+                    "source": GSF.format(
+                        provider=row["cloud-provider"],
+                        region=row["cloud-region"],
+                        year=row["year"],
+                        column=column,
+                    ),
+                }
+            )
+    return entries
+
+
+def zone_index(gsf: dict[str, list[dict[str, str]]], em: dict[str, dict[int, dict]]) -> dict:
+    """Every zone's figures by year: Electricity Maps' older yearly averages, then GSF's (which
+    win where both have a year)."""
+    zones: dict[str, dict[int, dict]] = {z: dict(years) for z, years in em.items()}
+    for name in sorted(gsf):
+        for entry in gsf_grid_years(gsf[name]):
+            zones.setdefault(entry["zone"], {})
+            previous = zones[entry["zone"]].get(entry["year"])
+            if previous is None or "Electricity Maps yearly" in previous["source"]:
+                zones[entry["zone"]][entry["year"]] = entry
+    return zones
+
+
+def zone_years(own: list[dict], zones: dict[str, dict[int, dict]]) -> list[dict]:
+    """A region's own GSF zone figures, completed by other years of the same zone."""
+    if not own:
+        return []
+    zone = own[-1]["zone"]
+    # A row naming another zone than the region's latest is a slip in the data set (GSF gives
+    # Google's Belgian europe-west1 the zone GB for 2020): that year comes from the zone itself.
+    by_year = {**zones.get(zone, {}), **{e["year"]: e for e in own if e["zone"] == zone}}
+    return [by_year[y] for y in sorted(by_year)]
+
+
+# -- names ----------------------------------------------------------------------------------------
+
+
+def with_article(country: str) -> str:
+    if country.startswith(THE) or country in THE_EXACT or country.endswith(("Islands", "Republic")):
+        return f"the {country}"
+    return country
+
+
+def region_file(
+    name: str, provider: str, header: str, fields: dict[str, Any], comment: str = ""
+) -> None:
+    extra = f"defaults:\n  - override /provider: {provider}\n\nregion:\n"
+    text = "# @package _global_\n" + header + comment + extra + yaml_block(fields, "  ")
+    (CONF / "region" / f"{name}.yaml").write_text(text, encoding="utf-8")
+
+
+def regions() -> None:
+    countries, country_names, gaps = country_series()
+    gsf = gsf_rows()
+    zones = zone_index(gsf, em_zone_series())
+    iso_by_name = {v: k for k, v in country_names.items()} | {"USA": "USA", "Hong Kong": "HKG"}
+
+    for iso, cname in sorted(country_names.items()):
+        years = countries.get(iso, [])
+        latest = years[-1] if years else None
+        fields: dict[str, Any] = {
             "name": f"country-{iso.lower()}",
             "display_name": f"{cname} (national grid average)",
+            "short_name": cname,
+            "place": with_article(cname),
             "country": cname,
             "iso3": iso,
-            "state": None,
-            "city": None,
             "in_calculator": False,
-            "carbon_intensity": round(intensity, 3),
-            "carbon_intensity_source": source
-            + ". The calculator has no figure for a country; grid=calculator uses this one too.",
-            "carbon_intensity_year": year,
-            "carbon_intensity_basis": "location",
-            "latest_carbon_intensity": round(intensity, 3),
-            "latest_carbon_intensity_source": source,
-            "latest_carbon_intensity_year": year,
-            "latest_scope": "country",
-            "offset_ratio": None,
-            "offset_ratio_source": None,
+            "carbon_intensity": None,
+            "carbon_intensity_source": "The calculator has no figure for a country; "
+            "grid=calculator uses the national figure of the year asked (or the latest).",
+            "grid_years": years,
+            "unavailable": None if latest else gaps.get(iso, "no figure in the data set"),
             "pue": None,
             "pue_source": None,
         }
-        extra = "defaults:\n  - override /provider: private\n\nregion:\n"
-        body = "".join(f"  {k}: {quote(v)}\n" for k, v in fields.items())
-        header = f"# {cname}: national grid average, for on-premises or unknown sites.\n"
-        (CONF / "region" / f"country-{iso.lower()}.yaml").write_text(
-            "# @package _global_\n" + header + extra + body, encoding="utf-8"
+        region_file(
+            f"country-{iso.lower()}",
+            "private",
+            f"# {cname}: national grid average, for on-premises or unknown sites.\n",
+            fields,
         )
 
     for row in read_csv(DATA / "mlco2-impact" / "impact.csv"):
         code = (row["region"] or row["regionName"]).lower()
-        name = f"{row['provider']}-{code}"
+        provider = row["provider"]
+        name = f"{provider}-{code}"
         country = "Hong Kong" if row["city"] == "Hong Kong" else row["country"]
         iso = iso_by_name[country]
-        impact = number(row["impact"])
-        calc_source = (
-            f"{MLCO2.format(file='impact.csv')}, row {row['provider']}/{code}, citing "
-            + (
-                row["source"].strip()
-                or "no source (the calculator's comment: " + row["comment"] + ")"
-            )
+        cname = country_names[iso]
+        calc_source = f"{MLCO2.format(file='impact.csv')}, row {provider}/{code}, citing " + (
+            row["source"].strip() or "no source (the calculator's comment: " + row["comment"] + ")"
         )
         if row["comment"] and row["source"].strip():
             calc_source += f" ({row['comment'].strip()})"
         basis = "market" if "carbon-free" in row["source"] else "location"
-        g = google.get(row["region"]) if row["provider"] == "gcp" else None
-        if g:
-            latest = number(g["impact"])
-            latest_source, latest_year, scope = GOOGLE.format(region=row["region"]), 2023, "region"
-        else:
-            c = countries[iso]
-            latest, latest_year = round(c["carbon_intensity"], 3), c["year"]
-            latest_source = OWID.format(country=c["country_name"], year=latest_year)
-            scope = "country"
+        rows = gsf.pop(name, [])
+        zone = zone_years(gsf_grid_years(rows), zones)
         pue = number(row["PUE"]) if row["PUE"] else None
         display = f"{row['providerName']} {row['regionName'] or row['region']}".strip()
+        city = row["city"].strip(" ,") or None
+        short = f"{PROVIDER_SHORT[provider]} {row['region'] or row['regionName']}"
         fields = {
             "name": name,
             "display_name": display,
-            "country": country,
+            "short_name": short,
+            "place": f"{short} ({city + ', ' if city else ''}{cname})",
+            "country": cname,
             "iso3": iso,
             "state": row["state"] or None,
-            "city": row["city"].strip(" ,") or None,
+            "city": city,
             "in_calculator": True,
-            "carbon_intensity": impact,
+            "carbon_intensity": number(row["impact"]),
             "carbon_intensity_source": calc_source,
             "carbon_intensity_year": calculator_year(row["source"], row["comment"]),
             "carbon_intensity_basis": basis,
-            "latest_carbon_intensity": latest,
-            "latest_carbon_intensity_source": latest_source,
-            "latest_carbon_intensity_year": latest_year,
-            "latest_scope": scope,
+            "grid_years": zone or countries.get(iso, []),
             "offset_ratio": int(row["offsetRatio"]),
             "offset_ratio_source": f"{MLCO2.format(file='impact.csv')}, column offsetRatio",
             "pue": pue,
@@ -288,13 +525,193 @@ def regions() -> None:
             )
             if pue
             else None,
+            "pue_years": gsf_facility_years(rows, "power-usage-effectiveness"),
+            "wue_years": gsf_facility_years(rows, "water-usage-effectiveness"),
         }
-        extra = f"defaults:\n  - override /provider: {row['provider']}\n\nregion:\n"
-        body = "".join(f"  {k}: {quote(v)}\n" for k, v in fields.items())
-        header = f"# {display} ({fields['city']}, {country}): a region of the ML CO2 calculator.\n"
-        (CONF / "region" / f"{name}.yaml").write_text(
-            "# @package _global_\n" + header + extra + body, encoding="utf-8"
-        )
+        note = GSF_NOTES.get(name)
+        comment = f"# {note}\n" if note else ""
+        if not zone:
+            comment += "# No grid-zone figure in the data sets: national figures are used.\n"
+        header = f"# {display} ({city}, {cname}): a region of the ML CO2 calculator.\n"
+        region_file(name, provider, header, fields, comment)
+
+    # Regions of the GSF data set the calculator does not list.
+    for name, rows in sorted(gsf.items()):
+        provider = name.split("-", 1)[0]
+        code = name.split("-", 1)[1]
+        zone = zone_years(gsf_grid_years(rows), zones)
+        location = rows[-1]["location"]
+        if not zone:
+            continue  # no grid figure at all (e.g. AWS's China regions): nothing to offer
+        short = f"{PROVIDER_SHORT[provider]} {code}"
+        fields = {
+            "name": name,
+            "display_name": f"{PROVIDER_LONG[provider]} {code} ({location})",
+            "short_name": short,
+            "place": f"{short} ({location})",
+            "in_calculator": False,
+            "carbon_intensity": None,
+            "carbon_intensity_source": "The calculator does not list this region; "
+            "grid=calculator uses the region's latest figure.",
+            "grid_years": zone,
+            "pue": None,
+            "pue_source": None,
+            "pue_years": gsf_facility_years(rows, "power-usage-effectiveness"),
+            "wue_years": gsf_facility_years(rows, "water-usage-effectiveness"),
+        }
+        header = f"# {fields['display_name']}: a region of the GSF cloud-region data set.\n"
+        region_file(name, provider, header, fields)
+
+    operator_sites(countries, country_names, zones)
+
+
+# Sites of known operators that are not cloud regions. The grid is the site's own zone where the
+# site is known, else the national figures; PUE as the operator published it for the site.
+PATTERSON = "Patterson et al. 2021 (arXiv:2104.10350), Table 4"
+SITES: list[dict[str, Any]] = [
+    {
+        "name": "meta-us",
+        "provider": "meta",
+        "display_name": "Meta datacenters, USA (national grid average)",
+        "short_name": "Meta datacenters (US)",
+        "place": "Meta's datacenters in the United States",
+        "iso3": "USA",
+        "comment": "Meta does not say which of its datacenters trained which model, so the grid is "
+        "the US national average;\n# the PUE and renewable matching are Meta's (provider meta).",
+    },
+    {
+        "name": "google-us",
+        "provider": "gcp",
+        "display_name": "Google datacenters, USA (national grid average)",
+        "short_name": "Google datacenters (US)",
+        "place": "Google's datacenters in the United States",
+        "iso3": "USA",
+        "comment": "Google's own US datacenters where the site of a run is not published: the US "
+        "national average;\n# the PUE and renewable matching are Google's.",
+    },
+    {
+        "name": "microsoft-us",
+        "provider": "azure",
+        "display_name": "Microsoft datacenters (Azure), USA (national grid average)",
+        "short_name": "Microsoft datacenters (US)",
+        "place": "Microsoft's datacenters in the United States",
+        "iso3": "USA",
+        "comment": "Azure datacenters in the USA, for runs known to have used Azure but not which "
+        "region (GPT-3, OPT-175B):\n# the US national average, Azure's PUE.",
+    },
+    {
+        "name": "google-us-georgia",
+        "provider": "gcp",
+        "display_name": "Google datacenter, Douglas County, Georgia, USA",
+        "short_name": "Google Georgia",
+        "place": "Google's datacenter in Georgia, United States",
+        "iso3": "USA",
+        "state": "Georgia",
+        "zone": "US-SE-SOCO",
+        "zone_source": "Georgia Power, a Southern Company utility, serves Douglas County; the GSF "
+        "data set maps Azure's Georgia region (eastus3) to the same Electricity Maps zone "
+        "US-SE-SOCO",
+        "pue_years": [
+            {
+                "year": 2018,
+                "value": 1.10,
+                "source": f"{PATTERSON}: Evolved Transformer NAS, "
+                "Google Georgia, Dec 2018, PUE 1.10",
+            },
+            {
+                "year": 2019,
+                "value": 1.09,
+                "source": f"{PATTERSON}: Meena, Google Georgia, Dec 2019, PUE 1.09",
+            },
+            {
+                "year": 2020,
+                "value": 1.10,
+                "source": f"{PATTERSON}: Switch Transformer, Google Georgia, Oct 2020, PUE 1.10",
+            },
+        ],  # fmt: skip
+        "comment": "The Google datacenter of Patterson et al.'s Meena, Switch and Evolved "
+        "Transformer runs.",
+    },
+    {
+        "name": "google-us-north-carolina",
+        "provider": "gcp",
+        "display_name": "Google datacenter, Lenoir, North Carolina, USA",
+        "short_name": "Google North Carolina",
+        "place": "Google's datacenter in North Carolina, United States",
+        "iso3": "USA",
+        "state": "North Carolina",
+        "zone": "US-CAR-DUK",
+        "zone_source": "Lenoir (Caldwell County) lies in Duke Energy Carolinas' service area, "
+        "Electricity Maps zone US-CAR-DUK (carbonspec's mapping by location)",
+        "pue_years": [
+            {
+                "year": 2020,
+                "value": 1.09,
+                "source": f"{PATTERSON}: GShard-600B, Google North Carolina, Apr 2020, PUE 1.09",
+            },
+        ],  # fmt: skip
+        "comment": "The Google datacenter of Patterson et al.'s GShard run.",
+    },
+    {
+        "name": "google-us-oklahoma",
+        "provider": "gcp",
+        "display_name": "Google datacenter, Mayes County, Oklahoma, USA",
+        "short_name": "Google Oklahoma",
+        "place": "Google's datacenter in Oklahoma, United States",
+        "iso3": "USA",
+        "state": "Oklahoma",
+        "zone": "US-CENT-SWPP",
+        "zone_source": "Mayes County (Pryor) is served by the Grand River Dam Authority, a member "
+        "of the Southwest Power Pool, Electricity Maps zone US-CENT-SWPP (carbonspec's mapping "
+        "by location)",
+        "pue_years": [],
+        "comment": "Google's Oklahoma datacenter, where Patterson et al. (2021, App. B) expected "
+        "new TPU v4 pods.",
+    },
+    {
+        "name": "jean-zay",
+        "provider": "private",
+        "display_name": "Jean Zay supercomputer (IDRIS-CNRS), France",
+        "short_name": "Jean Zay (France)",
+        "place": "the Jean Zay supercomputer in France",
+        "iso3": "FRA",
+        "pue": 1.2,
+        "pue_source": "Luccioni, Viguier & Ligozat 2023 (arXiv:2211.02001), Table 4 'CO2eq "
+        "emissions x PUE' column: PUE 1.2 for Jean Zay (BLOOM); the seed paper uses 1.28",
+        "comment": "The French national supercomputer that trained BLOOM: the French grid, the "
+        "PUE Luccioni et al. use.",
+    },
+]
+
+
+def operator_sites(
+    countries: dict[str, list[dict]], names: dict[str, str], zones: dict[str, dict[int, dict]]
+) -> None:
+    for site in SITES:
+        iso = site["iso3"]
+        national = countries[iso]
+        zone = site.get("zone")
+        years = [zones[zone][y] for y in sorted(zones.get(zone, {}))] if zone else []
+        fields: dict[str, Any] = {
+            "name": site["name"],
+            "display_name": site["display_name"],
+            "short_name": site["short_name"],
+            "place": site["place"],
+            "country": names[iso],
+            "iso3": iso,
+            "state": site.get("state"),
+            "in_calculator": False,
+            "carbon_intensity": None,
+            "carbon_intensity_source": "The calculator has no figure for this site; "
+            "grid=calculator uses the figure of the year asked (or the latest).",
+            "zone_source": site.get("zone_source"),
+            "grid_years": years or national,
+            "pue": site.get("pue"),
+            "pue_source": site.get("pue_source"),
+            "pue_years": site.get("pue_years", []),
+        }
+        header = f"# {site['display_name']}.\n# {site['comment']}\n"
+        region_file(site["name"], site["provider"], header, fields)
 
 
 if __name__ == "__main__":

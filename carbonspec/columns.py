@@ -1,0 +1,192 @@
+"""The columns a table can show: headers for each format, the row field, how a cell is written.
+
+A table config lists column names (``columns: [model, hardware, device_hours, estimate]``); this
+is what each name means. Markdown and CSV show every listed column; LaTeX shows the set the table
+gives for the chosen width (see carbonspec.latex).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+CO2 = r"CO\textsubscript{2}eq"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: str  # Markdown and CSV
+    tex: tuple[str, ...]  # LaTeX header, one entry per line
+    short: tuple[str, ...]  # LaTeX header where space is short (latex.width=column), by line
+    field: str  # the row's key
+    style: str  # text | hardware | count | sig | plain | pct | interval
+    abbreviation: str | None = None  # what ``short`` stands for, when it is an abbreviation
+
+    @property
+    def numeric(self) -> bool:
+        return self.style in ("count", "sig", "plain", "pct")
+
+
+def _c(*args: Any, **kwargs: Any) -> Column:
+    return Column(*args, **kwargs)
+
+
+# <device> is GPU, TPU or Device, and <d> its short form, from the rows (see device_word).
+COLUMNS: dict[str, Column] = {
+    c.name: c
+    for c in (
+        _c("model", "Model", ("Model",), ("Model",), "label", "text"),
+        _c("hardware", "Hardware", ("Hardware",), ("Hardware",), "hardware_display", "hardware"),
+        _c("region", "Region", ("Region",), ("Region",), "region_short_name", "text"),
+        _c("zone", "Grid zone", ("Grid zone",), ("Zone",), "grid_zone", "text"),
+        _c("grid_year", "Grid year", ("Grid", "year"), ("Year",), "grid_year", "year"),
+        _c(
+            "device_hours",
+            "<device>-hours",
+            ("<device>-", "hours"),
+            ("<d>-h",),
+            "device_hours",
+            "count",
+            "<d>-h: <device>-hours",
+        ),
+        _c(
+            "intensity",
+            "Grid (gCO2eq/kWh)",
+            ("Grid", "(g/kWh)"),
+            ("g/kWh",),
+            "carbon_intensity_g_per_kwh",
+            "plain",
+        ),
+        _c("pue", "PUE", ("PUE",), ("PUE",), "pue", "plain"),
+        _c(
+            "energy",
+            "Energy (kWh)",
+            ("Energy", "(kWh)"),
+            ("kWh",),
+            "energy_kwh",
+            "sig",
+        ),
+        _c(
+            "estimate",
+            "Estimated CO2eq (t)",
+            ("Estimated", CO2, r"(\si{\tonne})"),
+            ("Est.", "(t)"),
+            "emissions_t",
+            "sig",
+            "Est.: estimated CO2eq",
+        ),
+        _c(
+            "interval",
+            "Interval (t)",
+            ("Interval", r"(\si{\tonne})"),
+            ("Range", "(t)"),
+            "interval",
+            "interval",
+        ),
+        _c(
+            "actual",
+            "Actual CO2eq (t)",
+            ("Actual", CO2, r"(\si{\tonne})"),
+            ("Act.", "(t)"),
+            "reported_emissions_t",
+            "plain",
+            "Act.: actual (reported) CO2eq",
+        ),
+        _c(
+            "reported",
+            "Reported CO2eq (t)",
+            ("Reported", CO2, r"(\si{\tonne})"),
+            ("Rep.", "(t)"),
+            "reported_emissions_t",
+            "plain",
+            "Rep.: reported CO2eq",
+        ),
+        _c(
+            "error",
+            "Error (%)",
+            ("Error", r"(\si{\percent})"),
+            ("Err.", r"(\%)"),
+            "error_pct",
+            "pct",
+            "Err.: error against the reported figure",
+        ),
+        _c(
+            "calculator",
+            "Calculator (t)",
+            ("Calc.", r"(\si{\tonne})"),
+            ("Calc.", "(t)"),
+            "calculator_t",
+            "sig",
+            "Calc.: the ML CO2 calculator's method",
+        ),
+        _c(
+            "calculator_error",
+            "Calc. error (%)",
+            ("Calc.", "error", r"(\si{\percent})"),
+            ("Calc.", "err."),
+            "calculator_error_pct",
+            "pct",
+            "Calc.: the ML CO2 calculator's method",
+        ),
+        _c(
+            "tdp",
+            "TDP method (t)",
+            ("TDP", "method", r"(\si{\tonne})"),
+            ("TDP", "(t)"),
+            "tdp_t",
+            "sig",
+            "TDP: rated power x device-hours x PUE x grid intensity",
+        ),
+        _c(
+            "tdp_error",
+            "TDP error (%)",
+            ("TDP", "error", r"(\si{\percent})"),
+            ("TDP", "err."),
+            "tdp_error_pct",
+            "pct",
+            "TDP: rated power x device-hours x PUE x grid intensity",
+        ),
+        _c(
+            "covered",
+            "In interval",
+            ("In", "interval"),
+            ("In?",),
+            "covered",
+            "text",
+            "In?: the published figure lies inside the interval",
+        ),
+    )
+}
+
+
+def device_word(rows: Sequence[dict[str, Any]]) -> str:
+    """GPU, TPU or Device: what every row's hardware is (a row without one says nothing)."""
+    kinds = {str(r.get("hardware_kind", "")).lower() for r in rows} - {""}
+    return kinds.pop().upper() if len(kinds) == 1 and kinds <= {"gpu", "tpu"} else "Device"
+
+
+def resolve(names: Sequence[str], table_name: str, rows: Sequence[dict[str, Any]]) -> list[Column]:
+    """The named columns, their headers filled in for these rows; an unknown name fails."""
+    unknown = [n for n in names if n not in COLUMNS]
+    if unknown:
+        from carbonspec.catalog import ConfigError
+
+        raise ConfigError(
+            f"invalid table '{table_name}': unknown column(s) {', '.join(unknown)};"
+            f" valid columns: {', '.join(COLUMNS)}"
+        )
+    word = device_word(rows)
+
+    def fill(text: str) -> str:
+        return text.replace("<device>", word).replace("<d>", word if word != "Device" else "Dev")
+
+    return [
+        Column(
+            c.name, fill(c.header), tuple(map(fill, c.tex)), tuple(map(fill, c.short)), c.field,
+            c.style,
+            fill(c.abbreviation) if c.abbreviation else None,
+        )
+        for c in (COLUMNS[n] for n in names)
+    ]  # fmt: skip

@@ -1,28 +1,47 @@
-"""The Hydra layer: compose the config, turn it into typed inputs, dispatch, write the outputs.
+"""The Hydra layer: check the command line, compose the config, turn it into typed inputs,
+dispatch, write the outputs.
 
 python -m carbonspec                       # the seed paper's three tables
 python -m carbonspec model=gpt3            # one estimate
 python -m carbonspec table=seed_industry   # one table
 python -m carbonspec -m model=gpt3 'region=glob(aws-*)'   # a sweep, summarised at the end
+python -m carbonspec list=region 'aws-*'   # what the catalog holds
 """
 
 from __future__ import annotations
 
-import difflib
 import os
+import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
-from carbonspec import catalog, outputs, tables
-from carbonspec.core import InputError
-from carbonspec.estimate import NoGridData, Run, estimate
-from carbonspec.schema import GRID_WORDS, Hardware, Model, Provider, Region, Settings, Uncertainty
+from carbonspec import catalog, checks, listing, outputs, sweep, tables
+from carbonspec.core import InputError, NotEstimable, require_pue
+from carbonspec.estimate import Run, estimate
+from carbonspec.schema import (
+    GRID_WORDS,
+    Format,
+    Hardware,
+    Model,
+    Provider,
+    Region,
+    Settings,
+    Uncertainty,
+)
+
+DEBUG = "CARBONSPEC_DEBUG"
+RUN_FACTS = ("model.device_hours", "model.devices", "model.hours")
+TABLE_FORMATS = {Format.text, Format.markdown, Format.latex, Format.csv, Format.json, Format.bibtex}
+ESTIMATE_FORMATS = {Format.text, Format.json, Format.latex, Format.csv, Format.model_card}
+ESTIMATE_FORMATS |= {Format.bibtex}
 
 
 def settings_of(cfg: DictConfig) -> Settings:
@@ -34,12 +53,18 @@ def settings_of(cfg: DictConfig) -> Settings:
         raise catalog.ConfigError(
             f"grid={grid} is not a choice: auto, calculator, latest or a year (grid=2021)"
         )
+    if settings.pue is not None:
+        require_pue("pue", settings.pue)
     return settings
 
 
-def table_options(settings: Settings) -> tables.Options:
+def given_keys() -> set[str]:
+    """The keys the user set on the command line (model, region.pue, method, ...)."""
+    return {o.split("=", 1)[0].lstrip("+~") for o in HydraConfig.get().overrides.task}
+
+
+def table_options(settings: Settings, given: set[str]) -> tables.Options:
     """The table-level options the user set on the command line (a table keeps its own else)."""
-    given = {o.split("=", 1)[0].lstrip("+~") for o in HydraConfig.get().overrides.task}
     return tables.Options(
         method=settings.method if "method" in given else None,
         grid=settings.grid if "grid" in given else None,
@@ -47,23 +72,74 @@ def table_options(settings: Settings) -> tables.Options:
     )
 
 
-def run_from_config(cfg: DictConfig, settings: Settings) -> Run:
+def refuse_what_cannot_apply(cfg: DictConfig, settings: Settings, given: set[str]) -> None:
+    """An option that cannot apply to what was asked is refused, saying what to do instead."""
+    groups = {k for k in given if k in ("model", "hardware", "region", "provider")}
+    table = cfg.get("table")
+    if table is not None:
+        by_region = table.get("kind") == "by_region"
+        refused = groups - ({"model", "hardware"} if by_region else set())
+        if refused:
+            what = ", ".join(sorted(f"{g}=" for g in refused))
+            instead = (
+                "table.regions=<pattern> chooses the regions"
+                if by_region
+                else "a table sets these per row in its config; run a model alone (model=...)"
+            )
+            raise catalog.ConfigError(f"{what} cannot apply to a table: {instead}")
+        if settings.format not in TABLE_FORMATS:
+            raise catalog.ConfigError(
+                f"format={settings.format.value} is for one estimate; a table is "
+                f"{'|'.join(sorted(f.value for f in TABLE_FORMATS))}"
+            )
+        return
+    if cfg.get("model") is None:
+        if groups:
+            what = ", ".join(sorted(f"{g}=" for g in groups))
+            raise catalog.ConfigError(f"{what} needs a model to estimate: add model=<name>")
+        if settings.format not in TABLE_FORMATS:
+            raise catalog.ConfigError(
+                f"format={settings.format.value} is for one estimate (add model=<name>)"
+            )
+        return
+    if settings.format not in ESTIMATE_FORMATS:
+        raise catalog.ConfigError(
+            f"format={settings.format.value} is for tables; one estimate is "
+            f"{'|'.join(sorted(f.value for f in ESTIMATE_FORMATS))}"
+        )
+
+
+def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run:
     """The composed config as a typed Run; bad fields fail here, naming themselves."""
     chosen = HydraConfig.get().runtime.choices
     if OmegaConf.is_missing(cfg.region, "carbon_intensity"):
-        raise InputError(
+        raise NotEstimable(
             "region.carbon_intensity",
             None,
             f"is required for region={chosen['region']} (give region.carbon_intensity=<gCO2eq/kWh>,"
             " and optionally region.pue=<PUE>)",
         )
+    model = catalog.validate(Model, cfg.model, f"model '{chosen['model']}'")
+    if given & set(RUN_FACTS):
+        # The user's own run length: the config's other two facts described another run.
+        model = replace(model, **{k.split(".")[1]: None for k in RUN_FACTS if k not in given})
+    region = catalog.validate(Region, cfg.region, f"region '{chosen['region']}'")
+    if "region.carbon_intensity" in given:
+        # A figure the user gives for the site is the site's figure, whatever the vintage.
+        region = replace(
+            region,
+            grid_years=[],
+            in_calculator=False,
+            carbon_intensity_year=None,
+            carbon_intensity_source="given on the command line",
+        )
     return Run(
         model_key=chosen["model"],
-        model=catalog.validate(Model, cfg.model, f"model '{chosen['model']}'"),
+        model=model,
         hardware_key=chosen["hardware"],
         hardware=catalog.validate(Hardware, cfg.hardware, f"hardware '{chosen['hardware']}'"),
         region_key=chosen["region"],
-        region=catalog.validate(Region, cfg.region, f"region '{chosen['region']}'"),
+        region=region,
         provider_key=chosen["provider"],
         provider=catalog.validate(Provider, cfg.provider, f"provider '{chosen['provider']}'"),
         uncertainty=catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty"),
@@ -73,72 +149,75 @@ def run_from_config(cfg: DictConfig, settings: Settings) -> Run:
     )
 
 
-def single_estimate(cfg: DictConfig, settings: Settings) -> tuple[Run, dict[str, Any]]:
-    run = run_from_config(cfg, settings)
-    alternatives = catalog.provider_regions(run.provider_key)
-    return run, {**estimate(run, alternatives), "overrides": list(HydraConfig.get().overrides.task)}
-
-
-def dispatch(cfg: DictConfig, out_dir: Path) -> None:
+def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
     settings = settings_of(cfg)
-    fmt = settings.format
+    given = given_keys()
+    refuse_what_cannot_apply(cfg, settings, given)
+    fmt, width = settings.format, settings.latex.width.value
     if cfg.get("table") is not None:
         name = HydraConfig.get().runtime.choices["table"]
-        result = tables.build(cfg, name, settings, table_options(settings))
-        outputs.emit_tables([result], fmt, out_dir, settings.export_dir, settings.latex.width.value)
+        result = tables.build(cfg, name, settings, table_options(settings, given))
+        if multirun:
+            raise catalog.ConfigError("a table is one output, not a sweep: run it without -m")
+        outputs.emit_tables([result], fmt, out_dir, settings.export_dir, width)
     elif cfg.get("model") is not None:
-        run, result = single_estimate(cfg, settings)
-        if HydraConfig.get().mode == RunMode.MULTIRUN:
-            # In a sweep the summary is the output; each job says one line and keeps its JSON.
-            outputs.emit_sweep_job(result, out_dir)
+        run = run_from_config(cfg, settings, given)
+        overrides = list(HydraConfig.get().overrides.task)
+        result = estimate(run, catalog.provider_regions(run.provider_key)) | {
+            "overrides": overrides
+        }
+        if multirun:  # in a sweep the summary is the output; each job keeps its record
+            sweep.record(out_dir, "result", result)
         else:
             outputs.emit_estimate(result, run.model, fmt, out_dir, settings.export_dir)
     else:
-        options = table_options(settings)
+        options = table_options(settings, given)
         results = [tables.build_named(name, options) for name in settings.main_tables]
-        outputs.emit_tables(results, fmt, out_dir, settings.export_dir, settings.latex.width.value)
+        outputs.emit_tables(results, fmt, out_dir, settings.export_dir, width)
+
+
+def message(err: BaseException) -> str:
+    """An error in one line: what went wrong, naming the field; an unexpected one says so."""
+    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    if isinstance(err, InputError | catalog.ConfigError | checks.OverrideError):
+        return text
+    if isinstance(
+        err, HydraException | OmegaConfBaseException
+    ):  # the command line, as Hydra read it
+        return f"cannot compose the config: {text}"
+    return f"internal error: {type(err).__name__}: {text} (set {DEBUG}=1 for the traceback)"
+
+
+def one_line(err: BaseException) -> str:
+    return f"carbonspec: error: {message(err)}"
 
 
 @hydra.main(version_base="1.3", config_path="pkg://carbonspec.conf", config_name="config")
 def hydra_main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
+    multirun = hc.mode == RunMode.MULTIRUN
     # Tables read model and region files directly: let them see the user's folders too.
     catalog.use_search_path([Path(s.path) for s in hc.runtime.config_sources if s.schema == "file"])
-    if hc.mode == RunMode.MULTIRUN and OmegaConf.is_missing(cfg.region, "carbon_intensity"):
-        # glob(*) includes region=custom, which has no intensity until a user gives one:
-        # not a failure of the sweep, just nothing to estimate.
-        outputs.write_job_error(
-            out_dir, "needs region.carbon_intensity", hc.overrides.task, "skipped"
-        )
-        return
     try:
-        dispatch(cfg, out_dir)
-    except NoGridData as err:
-        if hc.mode != RunMode.MULTIRUN:
-            print(f"carbonspec: error: {err}", file=sys.stderr)
-            sys.exit(2)
-        # a region whose data has a gap is not a failed job, just nothing to estimate
-        outputs.write_job_error(out_dir, str(err), list(hc.overrides.task), "skipped")
+        dispatch(cfg, out_dir, multirun)
     except Exception as err:
-        if os.environ.get("CARBONSPEC_DEBUG"):
+        if os.environ.get(DEBUG):
             raise
-        expected = isinstance(err, InputError | catalog.ConfigError)
-        message = (
-            f"carbonspec: error: {err}"
-            if expected
-            else (
-                f"carbonspec: internal error: {type(err).__name__}: {err} "
-                "(set CARBONSPEC_DEBUG=1 for the traceback)"
-            )
-        )
-        if hc.mode == RunMode.MULTIRUN:
-            # A failed job must not end the sweep: record it for the summary and carry on.
-            outputs.write_job_error(out_dir, str(err), list(hc.overrides.task))
-            print(message, file=sys.stderr)
+        if multirun:
+            # One job's failure is its record; the sweep goes on and summarises the others.
+            kind = "skipped" if isinstance(err, NotEstimable) else "error"
+            sweep.failure(out_dir, message(err), hc.overrides.task, kind)
             return
-        print(message, file=sys.stderr)
+        discard(out_dir)
+        print(one_line(err), file=sys.stderr)
         sys.exit(2)
+
+
+def discard(run_dir: Path) -> None:
+    """A run that failed leaves nothing behind: its folder holds only Hydra's own records."""
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra"}:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def make_sweeper_discoverable() -> None:
@@ -156,42 +235,31 @@ def make_sweeper_discoverable() -> None:
         hydra_plugins.__path__.append(folder)
 
 
-CHOOSABLE_GROUPS = ("model", "hardware", "region", "provider", "table")
-
-
-def check_choices(argv: list[str]) -> str | None:
-    """An unknown option in a plain ``group=name`` override, as one line with suggestions.
-
-    Hydra would say it too, over some 300 lines for regions; sweeps (``a,b``, ``glob(...)``)
-    and the user's own config folders are left to Hydra, which knows them.
-    """
-    if any(a.startswith(("hydra.searchpath", "--config-dir", "-cd", "--config-path", "-cp"))
-           for a in argv):  # fmt: skip
-        return None
-    for arg in argv:
-        group, _, name = arg.partition("=")
-        if group in CHOOSABLE_GROUPS and not name:
-            return f"{group}= needs a value"
-        if group not in CHOOSABLE_GROUPS or any(c in name for c in ",()*?[]$"):
-            continue
-        valid = catalog.options(group)
-        if name == "null":
-            return f"{group}=null is not a choice: leave {group}= out for none"
-        if name not in valid:
-            starting = [v for v in valid if v.startswith(name)]
-            close = (starting or difflib.get_close_matches(name, valid, n=3, cutoff=0.6))[:3]
-            hint = f" Did you mean {' or '.join(close)}?" if close else ""
-            return f"unknown {group} '{name}'.{hint} Valid {group} options: {', '.join(valid)}"
-    return None
-
-
 def main() -> None:
-    problem = check_choices(sys.argv[1:])
-    if problem:
-        print(f"carbonspec: error: {problem}", file=sys.stderr)
+    argv = sys.argv[1:]
+    try:
+        catalog.use_search_path(checks.user_config_dirs(argv))
+        if listing.requested(argv):
+            print(listing.listing(argv), end="")
+            return
+        checks.check(argv, multirun=bool({"-m", "--multirun"} & set(argv)))
+        checks.check_writable(argv)
+    except (checks.OverrideError, catalog.ConfigError) as err:
+        print(one_line(err), file=sys.stderr)
         sys.exit(2)
+    # Hydra then raises what it cannot compose instead of printing a traceback: one line here.
+    os.environ["HYDRA_FULL_ERROR"] = "1"
     make_sweeper_discoverable()
-    hydra_main()
+    try:
+        hydra_main()
+    except KeyboardInterrupt:
+        print("carbonspec: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as err:
+        if os.environ.get(DEBUG):
+            raise
+        print(one_line(err), file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,11 @@ def use_search_path(user_dirs: list[Path]) -> None:
             cached.cache_clear()
 
 
+def path_of(group: str, name: str) -> Path:
+    """The file a group option is read from (the user's folders first)."""
+    return _find(f"{group}/{name}.yaml")
+
+
 def _find(relative: str) -> Path:
     for folder in _search_dirs:
         if (folder / relative).is_file():

@@ -14,6 +14,14 @@ W_PER_KW = 1000.0
 G_PER_KG = 1000.0
 KG_PER_T = 1000.0
 MAX_INTENSITY_G_PER_KWH = 2000.0  # above any grid on record (coal-only plants are ~1,000-1,100)
+# Bounds that no real input reaches; beyond them a number is a typo, not a run.
+MAX_PUE = 3.0
+MAX_DEVICES = 1e8  # accelerators in one run
+MAX_HOURS = 1e6  # wall-clock hours (114 years)
+MAX_DEVICE_HOURS = 1e12  # the largest published run is ~3e7
+MAX_POWER_W = 1e5  # one device, with its share of the server
+MAX_QUANTITY = 1e15
+CONSISTENCY = 0.10  # devices x hours may differ from device-hours by this share (rounding)
 
 
 class InputError(ValueError):
@@ -24,6 +32,11 @@ class InputError(ValueError):
         super().__init__(f"{field} {rule}{got}")
         self.field = field
         self.value = value
+
+
+class NotEstimable(InputError):
+    """Nothing to estimate here (no run length published, no grid figure for the site): in a
+    sweep such a job is skipped, not failed."""
 
 
 # -- rounding rules -------------------------------------------------------------------------------
@@ -78,42 +91,85 @@ def agrees_with_printed(computed: float, printed: str) -> str | None:
 # -- checks ---------------------------------------------------------------------------------------
 
 
-def require_positive(field: str, value: float | None) -> float:
+def require_number(field: str, value: object, low: float, high: float, rule: str) -> float:
+    """A finite number within [low, high]; anything else fails naming the field and the range."""
     if value is None:
         raise InputError(field, value, "is missing")
-    if not value > 0:
-        raise InputError(field, value, "must be greater than 0")
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(field, value, "must be a number")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        raise InputError(field, f"{str(value)[:12]}...", f"must be {rule}") from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise InputError(field, value, f"must be {rule}")
+    return number
 
 
-def require_pue(field: str, value: float) -> float:
-    if value is None or not value >= 1.0:
-        raise InputError(field, value, "must be at least 1.0 (a PUE below 1 is impossible)")
-    return float(value)
+def require_positive(field: str, value: float | None, high: float = MAX_QUANTITY) -> float:
+    return require_number(field, value, math.ulp(0.0), high, f"greater than 0 and at most {high:g}")
+
+
+def require_pue(field: str, value: float | None) -> float:
+    """PUE between 1.0 (no overhead) and 3.0 (the worst sites surveyed are near 2.5)."""
+    return require_number(
+        field, value, 1.0, MAX_PUE, f"between 1.0 and {MAX_PUE:.1f} (below 1 is impossible)"
+    )
 
 
 def require_intensity(field: str, value: float | None) -> float:
-    if value is None:
-        raise InputError(field, value, "is missing")
-    if not 0 <= value <= MAX_INTENSITY_G_PER_KWH:
-        raise InputError(field, value, f"must be between 0 and {MAX_INTENSITY_G_PER_KWH:g} g/kWh")
-    return float(value)
+    return require_number(
+        field, value, 0.0, MAX_INTENSITY_G_PER_KWH,
+        f"between 0 and {MAX_INTENSITY_G_PER_KWH:g} g/kWh",
+    )  # fmt: skip
+
+
+def require_count(field: str, value: float | None) -> float:
+    count = require_positive(field, value, MAX_DEVICES)
+    if not count.is_integer():
+        raise InputError(field, value, "must be a whole number")
+    return count
+
+
+def require_fraction(field: str, value: float | None, low: float, high: float) -> float:
+    return require_number(field, value, low, high, f"between {low:g} and {high:g}")
+
+
+def require_finite_result(name: str, value: float | None) -> None:
+    """A result too large for a float: the inputs multiply beyond any real run."""
+    if value is not None and not math.isfinite(value):
+        raise InputError(name, None, "is too large to compute: check the inputs' magnitudes")
 
 
 def device_hours_of(
     device_hours: float | None, devices: float | None, hours: float | None
 ) -> float:
-    """Cumulative device-hours: given directly, or devices x wall-clock hours."""
-    for field, value in (("model.devices", devices), ("model.hours", hours)):
-        if value is not None:  # given, even if not needed: it must still make sense
-            require_positive(field, value)
+    """Cumulative device-hours: given directly, or devices x wall-clock hours; when all three
+    are given they must agree (within 10 %: published hours are often rounded)."""
+    if devices is not None:
+        require_count("model.devices", devices)
+    if hours is not None:
+        require_positive("model.hours", hours, MAX_HOURS)
     if device_hours is not None:
-        return require_positive("model.device_hours", device_hours)
+        given = require_positive("model.device_hours", device_hours, MAX_DEVICE_HOURS)
+        if devices is not None and hours is not None:
+            product = devices * hours
+            if abs(product - given) > CONSISTENCY * given:
+                raise InputError(
+                    "model.device_hours",
+                    device_hours,
+                    f"disagrees with model.devices x model.hours = {devices:g} x {hours:g}"
+                    f" = {product:g}: give device_hours, or devices and hours",
+                )
+        return given
     if devices is None and hours is None:
-        raise InputError(
+        raise NotEstimable(
             "model.device_hours", None, "is missing (give it, or model.devices and model.hours)"
         )
-    return require_positive("model.devices", devices) * require_positive("model.hours", hours)
+    total = require_count("model.devices", devices) * require_positive(
+        "model.hours", hours, MAX_HOURS
+    )
+    return require_positive("model.devices x model.hours", total, MAX_DEVICE_HOURS)
 
 
 def nearest_year(available: list[int], wanted: int | None) -> tuple[int, str | None]:

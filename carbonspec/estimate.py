@@ -6,6 +6,7 @@ model cards) is rendered from.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,7 @@ class Run:
     pue: float | None = None  # an explicit override, e.g. pue=1.0
 
 
-class NoGridData(core.InputError):
+class NoGridData(core.NotEstimable):
     """The region has no usable grid figure (a gap in the data set): nothing to estimate there."""
 
 
@@ -137,10 +138,27 @@ def pue_of(run: Run, year: int | None) -> tuple[float, str, int | None]:
 def power_of(run: Run) -> tuple[float, str]:
     hw = run.hardware
     if run.method is Method.calculator and hw.calculator_power_w is not None:
-        return core.require_positive("hardware.calculator_power_w", hw.calculator_power_w), (
-            hw.calculator_power_source or ""
-        )
-    return core.require_positive("hardware.power_w", hw.power_w), hw.power_source
+        power = core.require_positive("hardware.calculator_power_w", hw.calculator_power_w)
+        return power, hw.calculator_power_source or ""
+    return core.require_positive("hardware.power_w", hw.power_w, core.MAX_POWER_W), hw.power_source
+
+
+def check_inputs(run: Run) -> None:
+    """Every number the run carries, finite and in range, whether or not this method uses it."""
+    hw, unc, m = run.hardware, run.uncertainty, run.model
+    for name in ("power_low_w", "power_high_w", "tdp_w"):
+        if getattr(hw, name) is not None:
+            core.require_positive(f"hardware.{name}", getattr(hw, name), core.MAX_POWER_W)
+    core.require_fraction(
+        "uncertainty.tdp_power_low_factor", unc.tdp_power_low_factor, math.ulp(0.0), 1.0
+    )
+    core.require_fraction("uncertainty.tdp_power_high_factor", unc.tdp_power_high_factor, 1.0, 3.0)
+    core.require_fraction("uncertainty.measured_power_spread", unc.measured_power_spread, 0.0, 0.9)
+    core.require_pue("uncertainty.unknown_pue_high", unc.unknown_pue_high)
+    if run.region.pue is not None:
+        core.require_pue("region.pue", run.region.pue)
+    if m.reported is not None:
+        core.require_positive("model.reported.emissions_t", m.reported.emissions_t, 1e9)
 
 
 def power_range(hw: Hardware, power_w: float, unc: Uncertainty) -> tuple[float, float, float]:
@@ -258,6 +276,7 @@ def cleanest_of(
 def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[str, Any]:
     """Compute one run; ``alternatives`` are the provider's regions (the cleanest-region line)."""
     m, region = run.model, run.region
+    check_inputs(run)
     device_hours = core.device_hours_of(m.device_hours, m.devices, m.hours)
     power_w, power_source = power_of(run)
     figure = grid_figure(region, run.method, run.grid, m.training_year)
@@ -265,6 +284,9 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
     method = by_calculator if run.method is Method.calculator else by_tdp
     result = method(run, power_w, device_hours, figure, cleanest[1] if cleanest else None)
     fp = result.footprint
+    for name, value in (("energy", fp.energy_kwh), ("emissions", fp.emissions_kg),
+                        ("the interval", result.high_t)):  # fmt: skip
+        core.require_finite_result(name, value)
 
     matched_pct, matched_source = market_claim(region, run.provider)
     reported = m.reported

@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from carbonspec import latex, references, render
 from carbonspec.columns import Column, resolve
 from carbonspec.schema import Format, Model
@@ -41,6 +43,7 @@ def latex_table(table: Table, width_name: str) -> str:
         rf"\textsuperscript{{{f['mark']}}}~{render.latex_escape(f['text'])}"
         for f in table.footnotes
     ]
+    notes += [render.latex_escape(line) for line in table.outcomes]
     if latex.abbreviations(cols, width):
         notes.append(render.latex_escape("; ".join(latex.abbreviations(cols, width)) + "."))
     layout = latex.layout(cols, body, footer, notes, width, table.long)
@@ -58,22 +61,35 @@ def latex_table(table: Table, width_name: str) -> str:
 
 
 def table_csv(table: Table) -> str:
+    """One row per run; an interval as two columns; a sweep's failed and skipped jobs as rows
+    with their status."""
     cols = columns(table)
+    header: list[str] = []
+    for c in cols:
+        header += [f"{c.name}_low", f"{c.name}_high"] if c.style == "interval" else [c.name]
+    status = bool(table.outcomes)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.name for c in cols])
+    writer.writerow(header + (["status"] if status else []))
     for row in table.rows:
-        writer.writerow([csv_value(row.get(c.field)) for c in cols])
+        cells: list[Any] = []
+        for c in cols:
+            value = row.get(c.field)
+            if c.style == "interval":
+                cells += list(value) if value else ["", ""]
+            else:
+                cells.append(csv_value(value))
+        writer.writerow(cells + (["ok"] if status else []))
+    for line in table.outcomes:
+        writer.writerow([""] * len(header) + [line])
     return out.getvalue()
 
 
 def csv_value(value: Any) -> Any:
-    """Plain values as they are; an interval (low, high) as 'low-high'; a list joined by spaces."""
-    if isinstance(value, tuple):
-        return "-".join(render.plain(v) for v in value)
-    if isinstance(value, list):
-        return " ".join(map(str, value))
-    return value
+    """Plain values, tidy numbers; a list joined by spaces."""
+    if isinstance(value, list | tuple):
+        return " ".join(map(str, render.tidy(list(value))))
+    return render.tidy(value)
 
 
 def estimate_csv(result: dict[str, Any]) -> str:
@@ -169,10 +185,6 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
         os.replace(tmp.name, target)
 
 
-def emit_sweep_job(result: dict[str, Any], out_dir: Path) -> None:
-    write_files(out_dir, {"result.json": render.to_json(result)})
-
-
 def estimate_paragraph(result: dict[str, Any], model: Model) -> str:
     return render.render(
         "estimate.tex.j2",
@@ -181,6 +193,29 @@ def estimate_paragraph(result: dict[str, Any], model: Model) -> str:
         activity=model.activity,
         preamble=latex.PREAMBLE,
     )
+
+
+def model_card(result: dict[str, Any]) -> str:
+    """A Hugging Face model card's front matter (co2_eq_emissions, in grams of operational
+    CO2eq) written by a YAML library, so any name is quoted right; then the card's text."""
+    devices = f"{render.thousands(result['devices'])} x " if result.get("devices") else ""
+    block = {
+        "co2_eq_emissions": {
+            "emissions": round(result["emissions_kg"] * 1000),
+            "source": (
+                f"carbonspec estimate, method={result['method']}: {render.plain(result['power_w'])}"
+                f" W x {render.plain(result['device_hours'])} device-hours x PUE"
+                f" {render.plain(result['pue'])} x"
+                f" {render.plain(result['carbon_intensity_g_per_kwh'])} gCO2eq/kWh"
+                f" ({result['grid_scope']} grid, {result['grid_year']})"
+            ),
+            "training_type": "pre-training",
+            "geographical_location": result["region_name"],
+            "hardware_used": f"{devices}{result['hardware_name']}",
+        }
+    }
+    front = yaml.safe_dump(block, sort_keys=False, allow_unicode=True, width=1000)
+    return render.render("model_card.md.j2", r=result, front_matter=front)
 
 
 def emit_estimate(
@@ -199,12 +234,7 @@ def emit_estimate(
     elif fmt is Format.latex:
         print(paragraph, end="")
     elif fmt is Format.model_card:
-        print(
-            render.render(
-                "model_card.yaml.j2", r=result, emissions_g=result["emissions_kg"] * 1000
-            ),
-            end="",
-        )
+        print(model_card(result), end="")
     elif fmt is Format.bibtex:
         print(references.bibtex_for_keys(references.cited_keys(paragraph)), end="")
     elif fmt is Format.csv:
@@ -219,9 +249,3 @@ def emit_estimate(
             ),
             end="",
         )
-
-
-def write_job_error(out_dir: Path, message: str, overrides: list[str], kind: str = "error") -> None:
-    """Record why a sweep job has no result; the sweep summary lists it."""
-    record = render.to_json({"error": message, "overrides": list(overrides)})
-    write_files(out_dir, {f"{kind}.json": record})

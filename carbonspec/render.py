@@ -245,6 +245,27 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
+SIGNIFICANT = 9  # digits kept in JSON and CSV: more than any input has, fewer than float noise
+
+
+def tidy(obj: Any) -> Any:
+    """Numbers as the data support them: floats to 9 significant digits (4.902909999999999 is
+    4.90291), whole numbers as integers (21504.0 is 21504); recursively in lists and dicts."""
+    if isinstance(obj, bool) or obj is None:
+        return obj
+    if isinstance(obj, float):
+        if obj.is_integer() and abs(obj) < 2**53:
+            return int(obj)
+        return float(f"{obj:.{SIGNIFICANT}g}")
+    if isinstance(obj, dict):
+        return {k: tidy(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [tidy(v) for v in obj]
+    return obj
+
+
 def to_json(obj: Any) -> str:
-    """Stable JSON: sorted keys, so the same inputs give byte-identical files."""
-    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Stable, strict JSON: sorted keys, tidy numbers; NaN or infinity is an error, never written."""
+    return (
+        json.dumps(tidy(obj), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    )

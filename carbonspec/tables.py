@@ -63,6 +63,7 @@ class Table:
     cites: list[str] = field(default_factory=list)  # reference keys the caption cites
     latex_columns: dict[str, list[str]] = field(default_factory=dict)  # width -> columns
     long: bool = False  # breaks across pages (longtable, or several floats in two columns)
+    outcomes: list[str] = field(default_factory=list)  # a sweep's failed, skipped, unrun jobs
 
 
 class Footnotes:
@@ -442,9 +443,20 @@ def sweep_caption(rows: list[dict[str, Any]]) -> str:
     varied = [k for k in ("region", "model", "hardware") if len({r[k] for r in rows}) > 1]
     models = sorted({r["model_name"] for r in rows})
     subject = models[0] if len(models) == 1 else f"{len(models)} models"
-    grids = sorted({f"method={r['method']}, {r['grid']} grid" for r in rows})
+    grids = sorted({f"method={r['method']}, {grid_phrase(r['grid'])}" for r in rows})
     by = " and ".join(varied) or "run"
     return f"{subject}: estimated emissions by {by} ({'; '.join(grids)}), greenest first"
+
+
+def grid_phrase(grid: str) -> str:
+    """How a sweep's caption names the grid data its rows used."""
+    if grid == "auto":
+        return "grid of the run's year"
+    if grid.isdigit():
+        return f"grid of {grid}"
+    return {"latest": "latest grid", "calculator": "the calculator's grid"}.get(
+        grid, f"{grid} grid"
+    )
 
 
 def by_region_table(

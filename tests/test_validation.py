@@ -68,7 +68,8 @@ def test_validation_renders_in_markdown_and_latex(validation, tmp_path, pdflatex
 
 
 def test_model_card_is_in_grams_and_agrees_with_json(cli):
-    card = yaml.safe_load(cli("model=llama2_70b", "format=model_card").stdout)
+    front_matter = cli("model=llama2_70b", "format=model_card").stdout.split("---\n")[1]
+    card = yaml.safe_load(front_matter)
     out = json.loads(cli("model=llama2_70b", "format=json").stdout)
     block = card["co2_eq_emissions"]
     assert block["emissions"] == round(out["emissions_kg"] * 1000)

@@ -1,2 +1,2 @@
-"""carbonspec's Hydra sweeper: the basic sweeper, except that one job that cannot be composed
-(a typo'd option, an unknown region) is recorded and skipped instead of ending the sweep."""
+"""carbonspec's Hydra sweeper: each job composed once, a bad job recorded instead of ending the
+sweep, progress on stderr, and the sweep's summary written when it ends (see sweeper.py)."""

@@ -1,0 +1,161 @@
+"""Command-line overrides checked before Hydra composes anything: one clear line per problem.
+
+Hydra would report most of these too, but over several lines or a traceback (an unknown region
+is some 300 lines of choices). Each check here names the override, says what is wrong and, where
+it can, what was meant. The sweeper runs the same checks on every job of a sweep, so a sweep never
+dies on a job that cannot be composed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from carbonspec import catalog
+from carbonspec.schema import Settings, TableSpec
+
+GROUPS = ("model", "hardware", "region", "provider", "table", "uncertainty")
+# Each group's node and the schema of its fields; the table's own node is a TableSpec.
+NODE_SCHEMAS: dict[str, type] = {**catalog.SCHEMAS, "table": TableSpec}
+SWEEP_SYNTAX = (",", "glob(", "range(", "choice(", "interval(")
+OWN_KEYS = ("hydra", "list")  # Hydra's own options, and carbonspec's list=
+
+
+class OverrideError(ValueError):
+    """An override that cannot be composed or makes no sense; the message is one line."""
+
+
+def user_config_dirs(argv: list[str]) -> list[Path]:
+    """The user's own config folders from hydra.searchpath=[...] or --config-dir."""
+    dirs = []
+    for i, arg in enumerate(argv):
+        if arg.startswith(("hydra.searchpath=", "+hydra.searchpath=")):
+            inner = arg.split("=", 1)[1].strip("[]")
+            dirs += [Path(p.strip().removeprefix("file://")) for p in inner.split(",") if p.strip()]
+        elif arg in ("--config-dir", "-cd") and i + 1 < len(argv):
+            dirs.append(Path(argv[i + 1]))
+        elif arg.startswith("--config-dir="):
+            dirs.append(Path(arg.split("=", 1)[1]))
+    return dirs
+
+
+def suggest(name: str, valid: list[str]) -> str:
+    starting = [v for v in valid if v.startswith(name)]
+    close = (starting or difflib.get_close_matches(name, valid, n=3, cutoff=0.6))[:3]
+    return f" Did you mean {' or '.join(close)}?" if close else ""
+
+
+def check(argv: list[str], multirun: bool) -> None:
+    """Raise OverrideError for the first override that cannot work."""
+    seen: dict[str, str] = {}
+    for arg in argv:
+        if arg.startswith("-"):
+            continue  # -m, --multirun, --config-dir and the like are Hydra's
+        key, sep, value = arg.partition("=")
+        key = key.lstrip("+~")
+        if not sep:
+            raise OverrideError(f"'{arg}' is not an option: write key=value (e.g. model=gpt3)")
+        if key.split(".")[0] in OWN_KEYS or key.startswith("hydra/"):
+            continue
+        if key in seen:
+            raise OverrideError(f"{key} is given twice ({seen[key]} and {arg}): give it once")
+        seen[key] = arg
+        sweep = any(s in value for s in SWEEP_SYNTAX) and not value.startswith(("[", "'", '"'))
+        if sweep and not multirun:
+            raise OverrideError(
+                f"{arg}: a comma or glob() makes a sweep; add -m to sweep, or give one value"
+                + (" (write numbers without thousands separators)" if "," in value else "")
+            )
+        if key in GROUPS:
+            check_option(key, value, sweep)
+        else:
+            check_key(key)
+
+
+def check_option(group: str, value: str, sweep: bool) -> None:
+    if not value:
+        raise OverrideError(f"{group}= needs a value")
+    if value == "null":
+        raise OverrideError(f"{group}=null is not a choice: leave {group}= out for none")
+    if sweep:
+        return  # each job is checked on its own by the sweeper
+    valid = catalog.options(group)
+    if value not in valid:
+        shown = ", ".join(valid) if len(valid) <= 40 else f"{len(valid)} options (list={group})"
+        raise OverrideError(f"unknown {group} '{value}'.{suggest(value, valid)} Valid: {shown}")
+    path = catalog.path_of(group, value)
+    try:
+        catalog.read_plain(group, value)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise OverrideError(f"invalid YAML in {path}{where}: {problem_of(err)}") from None
+
+
+def problem_of(err: yaml.YAMLError) -> str:
+    return str(getattr(err, "problem", None) or err).splitlines()[0]
+
+
+def check_key(key: str) -> None:
+    """A key path must name a field: model.device_hours, region.pue, latex.width, pue, ..."""
+    parts = key.split(".")
+    top = parts[0]
+    if top in NODE_SCHEMAS:
+        schema: Any = NODE_SCHEMAS[top]
+        rest = parts[1:]
+        where = top
+    else:
+        schema, rest, where = Settings, parts, ""
+    for part in rest:
+        fields = fields_of(schema)
+        if fields is None:
+            return  # a free-form mapping (a table's region_values): anything goes
+        if part not in fields:
+            name = f"{where}.{part}" if where else part
+            valid = sorted(fields)
+            hint = suggest(part, valid)
+            raise OverrideError(f"unknown option {name}.{hint} Valid here: {', '.join(valid)}")
+        schema = fields[part]
+        where = f"{where}.{part}" if where else part
+
+
+def fields_of(schema: Any) -> dict[str, Any] | None:
+    """A dataclass's fields and their types (Optional unwrapped); None for anything else."""
+    origin = typing.get_origin(schema)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(schema) if a is not type(None)]
+        return fields_of(inner[0]) if len(inner) == 1 else None
+    if not dataclasses.is_dataclass(schema):
+        return None
+    hints = typing.get_type_hints(schema)
+    return {f.name: hints[f.name] for f in dataclasses.fields(schema)}
+
+
+def check_writable(argv: list[str]) -> None:
+    """Folders the run will write to must be folders it can create."""
+    for arg in argv:
+        key, _, value = arg.partition("=")
+        key = key.lstrip("+")
+        if key not in ("export_dir", "hydra.run.dir", "hydra.sweep.dir"):
+            continue
+        if not value or value == "null":
+            if key == "export_dir" and value == "":
+                raise OverrideError("export_dir= needs a folder (or leave it out)")
+            continue
+        if "${" in value:
+            continue  # resolved by Hydra
+        path = Path(value)
+        if path.exists() and not path.is_dir():
+            raise OverrideError(f"{key}={value} is a file, not a folder")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OverrideError(
+                f"{key}={value}: cannot create the folder ({err.strerror})"
+            ) from None

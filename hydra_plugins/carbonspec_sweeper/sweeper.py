@@ -1,0 +1,117 @@
+"""Hydra's basic sweeper, run the way a carbonspec sweep needs.
+
+- Each job is composed once, by the launcher. Hydra's basic sweeper first composes every job to
+  validate the batch and then the launcher composes it again; here the command-line checks of
+  carbonspec.checks (unknown options, unknown keys) run on each job's overrides instead, which is
+  cheap, so the first job starts at once.
+- A job that cannot be launched is recorded as a failure in its own folder and the sweep goes on;
+  should the launcher still fail on a batch, its jobs are launched one by one.
+- Progress (jobs done / total, time left) goes to stderr; jobs are launched in batches so that it
+  moves: one job at a time for the basic launcher, a few per worker for joblib.
+- When the sweep ends, or is interrupted with Ctrl-C, the summary of every finished job is written
+  (carbonspec.sweep) and the exit code says how it went: 0, 1 if a job failed, 130 if interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.core_plugins.basic_launcher import BasicLauncher
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import OmegaConf
+
+from carbonspec import checks, sweep
+from carbonspec.progress import Progress
+
+# Jobs write their record (result.json), not Hydra's config copies: a sweep of hundreds of jobs
+# would spend a large share of its time writing .hydra/ folders nobody reads.
+JOB_EXTRAS = ["hydra.output_subdir=null"]
+
+
+class CarbonspecSweeper(BasicSweeper):
+    def sweep(self, arguments: list[str]) -> Any:
+        assert self.config is not None and self.launcher is not None
+        assert self.hydra_context is not None
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        overrides = parser.parse_overrides([*self._parse_config(), *arguments])
+        jobs = self.split_arguments(overrides, None)[0]
+        sweep_dir = Path(self.config.hydra.sweep.dir)
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+
+        progress = Progress(len(jobs), "sweep")
+        size = batch_size(self.launcher)
+        done = 0
+        try:
+            for start in range(0, len(jobs), size):
+                chunk = jobs[start : start + size]
+                self.launch_chunk(chunk, start, sweep_dir)
+                done += len(chunk)
+                progress.update(len(chunk))
+        except KeyboardInterrupt:
+            pass  # the finished jobs are summarised below; the others are counted as not run
+        finally:
+            progress.close()
+        interrupted = len(jobs) - done
+        failed = sweep.write_summary(sweep_dir, interrupted)
+        if interrupted:
+            print(f"carbonspec: interrupted; {interrupted} job(s) did not run", file=sys.stderr)
+            sys.exit(130)
+        if failed:
+            print(f"carbonspec: {failed} job(s) failed; the others are summarised", file=sys.stderr)
+            sys.exit(1)
+        return []
+
+    def launch_chunk(self, chunk: Sequence[Sequence[str]], first: int, sweep_dir: Path) -> None:
+        """Check each job, record the ones that cannot run, launch the rest in runs of
+        consecutive jobs (the launcher numbers jobs from the first one's index)."""
+        segment: list[list[str]] = []
+        segment_start = first
+        for offset, job in enumerate(chunk):
+            index = first + offset
+            try:
+                checks.check(list(job), multirun=False)
+            except checks.OverrideError as err:
+                self.launch_segment(segment, segment_start)
+                segment, segment_start = [], index + 1
+                sweep.failure(sweep_dir / str(index), str(err), list(job))
+                continue
+            segment.append([*job, *JOB_EXTRAS])
+        self.launch_segment(segment, segment_start)
+
+    def launch_segment(self, jobs: list[list[str]], first: int) -> None:
+        if not jobs:
+            return
+        assert self.launcher is not None and self.config is not None
+        try:
+            self.launcher.launch(jobs, initial_job_idx=first)
+        except KeyboardInterrupt:
+            raise
+        except Exception as err:  # Hydra raises several kinds; each one is this job's alone
+            if len(jobs) > 1:
+                for offset, job in enumerate(jobs):
+                    self.launch_segment([job], first + offset)
+                return
+            folder = Path(self.config.hydra.sweep.dir) / str(first)
+            if not any((folder / f"{kind}.json").exists() for kind in sweep.KINDS):
+                message = (str(err).strip().splitlines() or [type(err).__name__])[0]
+                sweep.failure(folder, f"cannot be composed: {message}", strip(jobs[0]))
+
+
+def strip(job: list[str]) -> list[str]:
+    return [o for o in job if o not in JOB_EXTRAS]
+
+
+def batch_size(launcher: Any) -> int:
+    """One job at a time in-process (each launch is cheap); a few per worker in parallel."""
+    if isinstance(launcher, BasicLauncher):
+        return 1
+    workers = int(getattr(launcher, "joblib", {}).get("n_jobs", -1) or -1)
+    if workers < 1:
+        workers = os.cpu_count() or 1
+    return 4 * workers

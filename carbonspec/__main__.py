@@ -1,3 +1,4 @@
-from carbonspec.app import main
+from carbonspec.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

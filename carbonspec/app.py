@@ -23,7 +23,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from carbonspec import catalog, checks, listing, outputs, sweep, tables
+from carbonspec import catalog, checks, figures, listing, outputs, sweep, tables
 from carbonspec.core import InputError, NotEstimable, require_pue
 from carbonspec.estimate import Run, estimate
 from carbonspec.schema import (
@@ -63,13 +63,17 @@ def given_keys() -> set[str]:
     return {o.split("=", 1)[0].lstrip("+~") for o in HydraConfig.get().overrides.task}
 
 
-def table_options(settings: Settings, given: set[str]) -> tables.Options:
-    """The table-level options the user set on the command line (a table keeps its own else)."""
-    return tables.Options(
-        method=settings.method if "method" in given else None,
-        grid=settings.grid if "grid" in given else None,
-        pue=settings.pue,
-    )
+def table_options(cfg: DictConfig, settings: Settings, given: set[str]) -> tables.Options:
+    """The table-level options the user set on the command line (a table keeps its own else);
+    table.method and table.grid mean the same as method and grid."""
+    table = cfg.get("table") or {}
+    method = settings.method if "method" in given else None
+    grid = settings.grid if "grid" in given else None
+    if "table.method" in given:
+        method = catalog.validate(Settings, {"method": table.get("method")}, "table").method
+    if "table.grid" in given:
+        grid = str(table.get("grid"))
+    return tables.Options(method=method, grid=grid, pue=settings.pue)
 
 
 def refuse_what_cannot_apply(cfg: DictConfig, settings: Settings, given: set[str]) -> None:
@@ -109,6 +113,19 @@ def refuse_what_cannot_apply(cfg: DictConfig, settings: Settings, given: set[str
         )
 
 
+def superseded(given: set[str]) -> set[str]:
+    """The config's run facts that a user's own numbers replace: of device-hours, devices and
+    hours, one follows from the other two, so the one the user did not give is dropped."""
+    facts = {k.split(".")[1] for k in given if k in RUN_FACTS}
+    if "device_hours" in facts:
+        if "hours" not in facts:
+            return {"hours"}
+        return set() if "devices" in facts else {"devices"}
+    if "hours" in facts:
+        return {"device_hours"}
+    return {"hours"} if "devices" in facts else set()
+
+
 def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run:
     """The composed config as a typed Run; bad fields fail here, naming themselves."""
     chosen = HydraConfig.get().runtime.choices
@@ -119,10 +136,10 @@ def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run
             f"is required for region={chosen['region']} (give region.carbon_intensity=<gCO2eq/kWh>,"
             " and optionally region.pue=<PUE>)",
         )
-    model = catalog.validate(Model, cfg.model, f"model '{chosen['model']}'")
-    if given & set(RUN_FACTS):
-        # The user's own run length: the config's other two facts described another run.
-        model = replace(model, **{k.split(".")[1]: None for k in RUN_FACTS if k not in given})
+    model = replace(
+        catalog.validate(Model, cfg.model, f"model '{chosen['model']}'"),
+        **dict.fromkeys(superseded(given)),
+    )
     region = catalog.validate(Region, cfg.region, f"region '{chosen['region']}'")
     if "region.carbon_intensity" in given:
         # A figure the user gives for the site is the site's figure, whatever the vintage.
@@ -156,7 +173,7 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
     fmt, width = settings.format, settings.latex.width.value
     if cfg.get("table") is not None:
         name = HydraConfig.get().runtime.choices["table"]
-        result = tables.build(cfg, name, settings, table_options(settings, given))
+        result = tables.build(cfg, name, settings, table_options(cfg, settings, given))
         if multirun:
             raise catalog.ConfigError("a table is one output, not a sweep: run it without -m")
         outputs.emit_tables([result], fmt, out_dir, settings.export_dir, width)
@@ -171,7 +188,7 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         else:
             outputs.emit_estimate(result, run.model, fmt, out_dir, settings.export_dir)
     else:
-        options = table_options(settings, given)
+        options = table_options(cfg, settings, given)
         results = [tables.build_named(name, options) for name in settings.main_tables]
         outputs.emit_tables(results, fmt, out_dir, settings.export_dir, width)
 
@@ -215,9 +232,15 @@ def hydra_main(cfg: DictConfig) -> None:
 
 
 def discard(run_dir: Path) -> None:
-    """A run that failed leaves nothing behind: its folder holds only Hydra's own records."""
-    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra"}:
-        shutil.rmtree(run_dir, ignore_errors=True)
+    """A run that failed leaves nothing behind: its folder (which holds only Hydra's copy of the
+    config) goes, and so do the folders above it that it leaves empty."""
+    if not run_dir.is_dir() or {p.name for p in run_dir.iterdir()} - {".hydra"}:
+        return
+    shutil.rmtree(run_dir, ignore_errors=True)
+    for parent in run_dir.resolve().parents:
+        if parent == Path.cwd() or not parent.is_relative_to(Path.cwd()) or any(parent.iterdir()):
+            break
+        parent.rmdir()
 
 
 def make_sweeper_discoverable() -> None:
@@ -250,6 +273,8 @@ def main() -> None:
     # Hydra then raises what it cannot compose instead of printing a traceback: one line here.
     os.environ["HYDRA_FULL_ERROR"] = "1"
     make_sweeper_discoverable()
+    if will_draw(argv):
+        figures.start_worker()
     try:
         hydra_main()
     except KeyboardInterrupt:
@@ -260,6 +285,16 @@ def main() -> None:
             raise
         print(one_line(err), file=sys.stderr)
         sys.exit(2)
+    finally:
+        figures.stop_worker()
+
+
+def will_draw(argv: list[str]) -> bool:
+    """A sweep or a by-region table ends in a figure: worth starting its drawing process now."""
+    if {"-m", "--multirun"} & set(argv):
+        return True
+    tables_asked = [a.split("=", 1)[1] for a in argv if a.startswith("table=")]
+    return any(catalog.read_plain("table", t).get("kind") == "by_region" for t in tables_asked)
 
 
 if __name__ == "__main__":

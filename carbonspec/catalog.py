@@ -7,7 +7,11 @@ The files are the same ones Hydra composes, so both paths see the same facts.
 
 from __future__ import annotations
 
+import atexit
 import fnmatch
+import os
+import pickle
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -42,6 +46,59 @@ SCHEMAS: dict[str, type] = {
     "model": Model,
     "uncertainty": Uncertainty,
 }
+
+
+class ParsedFiles:
+    """YAML files as parsed data, kept between runs in a cache file.
+
+    Parsing the catalog's few hundred YAML files takes longer than estimating every region; a
+    file's parsed data is reused while its size and modification time stay the same. The cache
+    lives in the user's cache folder ($XDG_CACHE_HOME or ~/.cache/carbonspec); where that cannot be
+    written, files are simply parsed each time.
+    """
+
+    def __init__(self) -> None:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        self.path = base / "carbonspec" / f"parsed-{yaml.__version__}.pickle"
+        self.entries: dict[str, tuple[int, int, Any]] | None = None
+        self.changed = False
+
+    def get(self, path: Path) -> dict[str, Any]:
+        if self.entries is None:
+            self.entries = self._load()
+            atexit.register(self.save)
+        stat = path.stat()
+        key = str(path.resolve())
+        hit = self.entries.get(key)
+        if hit is not None and hit[:2] == (stat.st_mtime_ns, stat.st_size):
+            return hit[2]  # read-only, like everything _read returns
+        with open(path, encoding="utf-8") as f:
+            data = yaml.load(f, Loader=_Loader) or {}
+        self.entries[key] = (stat.st_mtime_ns, stat.st_size, data)
+        self.changed = True
+        return data
+
+    def _load(self) -> dict[str, tuple[int, int, Any]]:
+        try:
+            with open(self.path, "rb") as f:
+                entries = pickle.load(f)
+            return entries if isinstance(entries, dict) else {}
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
+            return {}
+
+    def save(self) -> None:
+        if not self.changed or self.entries is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.path.parent, delete=False) as tmp:
+                pickle.dump(self.entries, tmp, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp.name, self.path)  # whole or not at all, also with runs in parallel
+        except OSError:
+            pass
+
+
+parsed = ParsedFiles()
 
 
 class ConfigError(ValueError):
@@ -91,8 +148,7 @@ def require_option(group: str, name: str) -> None:
 @cache
 def _read(group: str, name: str) -> dict[str, Any]:
     require_option(group, name)
-    with open(_find(f"{group}/{name}.yaml"), encoding="utf-8") as f:
-        return yaml.load(f, Loader=_Loader) or {}
+    return parsed.get(_find(f"{group}/{name}.yaml"))
 
 
 def body(group: str, name: str) -> dict[str, Any]:

@@ -117,10 +117,12 @@ def check_key(key: str) -> None:
         if fields is None:
             return  # a free-form mapping (a table's region_values): anything goes
         if part not in fields:
-            name = f"{where}.{part}" if where else part
-            valid = sorted(fields)
-            hint = suggest(part, valid)
-            raise OverrideError(f"unknown option {name}.{hint} Valid here: {', '.join(valid)}")
+            prefix = f"{where}." if where else ""
+            valid = [f"{prefix}{f}" for f in sorted(fields)]
+            hint = suggest(f"{prefix}{part}", valid)
+            raise OverrideError(
+                f"unknown option {prefix}{part}.{hint} Valid here: {', '.join(sorted(fields))}"
+            )
         schema = fields[part]
         where = f"{where}.{part}" if where else part
 

@@ -162,10 +162,14 @@ def device_hours_of(
                     f" = {product:g}: give device_hours, or devices and hours",
                 )
         return given
-    if devices is None and hours is None:
-        raise NotEstimable(
-            "model.device_hours", None, "is missing (give it, or model.devices and model.hours)"
+    if devices is None or hours is None:  # no run length published: nothing to estimate
+        missing = (
+            "model.device_hours"
+            if devices is None and hours is None
+            else ("model.hours" if hours is None else "model.devices")
         )
+        raise NotEstimable(missing, None, "is missing (give model.device_hours, or model.devices"
+                           " and model.hours)")  # fmt: skip
     total = require_count("model.devices", devices) * require_positive(
         "model.hours", hours, MAX_HOURS
     )

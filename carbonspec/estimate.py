@@ -97,7 +97,9 @@ def grid_figure(region: Region, method: Method, grid: str, run_year: int | None)
     others = [e.g_per_kwh for e in series if abs(e.year - year) == 1]
     if entry.production_g_per_kwh is not None:
         others.append(entry.production_g_per_kwh)
-    if region.in_calculator and region.carbon_intensity is not None:
+    # the calculator's own figure, where it describes about the same year
+    calc_year = region.carbon_intensity_year if region.in_calculator else None
+    if calc_year is not None and region.carbon_intensity is not None and abs(calc_year - year) <= 1:
         others.append(region.carbon_intensity)
     return GridFigure(
         value,
@@ -157,8 +159,10 @@ def check_inputs(run: Run) -> None:
     core.require_pue("uncertainty.unknown_pue_high", unc.unknown_pue_high)
     if run.region.pue is not None:
         core.require_pue("region.pue", run.region.pue)
-    if m.reported is not None:
-        core.require_positive("model.reported.emissions_t", m.reported.emissions_t, 1e9)
+    if m.reported is not None:  # a published 0 exists (OLMo 7B on LUMI): shown, not compared
+        core.require_number(
+            "model.reported.emissions_t", m.reported.emissions_t, 0.0, 1e9, "between 0 and 1e9"
+        )
 
 
 def power_range(hw: Hardware, power_w: float, unc: Uncertainty) -> tuple[float, float, float]:
@@ -255,10 +259,21 @@ def by_tdp(
     )
 
 
+_cleanest_memo: dict[tuple, tuple[Sequence, tuple[str, float] | None]] = {}
+
+
 def cleanest_of(
     candidates: Sequence[tuple[str, Region]], method: Method, grid: str, run_year: int | None
 ) -> tuple[str, float] | None:
-    """The provider region with the lowest grid figure for the same data and year, if any."""
+    """The provider region with the lowest grid figure for the same data and year, if any.
+
+    Thousands of rows share a provider: the answer is kept per candidate list (the catalog's
+    own, which lives as long as the process) and per method, grid and year.
+    """
+    key = (id(candidates), method, grid, run_year)
+    kept = _cleanest_memo.get(key)
+    if kept is not None and kept[0] is candidates:
+        return kept[1]
     best: tuple[str, float] | None = None
     calculator_only = asked_grid(grid, method) == "calculator"
     for name, region in candidates:
@@ -270,6 +285,7 @@ def cleanest_of(
             continue  # a region with no figure for this data is no alternative
         if best is None or g < best[1]:
             best = (name, g)
+    _cleanest_memo[key] = (candidates, best)
     return best
 
 
@@ -339,7 +355,9 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
         "reported_emissions_t": reported.emissions_t if reported else None,
         "reported_basis": reported.basis if reported else None,
         "reported_source": reported.source if reported else None,
-        "error_pct": core.percent_error(fp.emissions_t, reported.emissions_t) if reported else None,
+        "error_pct": core.percent_error(fp.emissions_t, reported.emissions_t)
+        if reported and reported.emissions_t > 0
+        else None,
         "paper_key": m.paper.key if m.paper else None,
     }
 

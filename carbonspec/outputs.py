@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from carbonspec import latex, references, render
+from carbonspec import figures, latex, references, render
 from carbonspec.columns import Column, resolve
 from carbonspec.schema import Format, Model
 from carbonspec.tables import Table
@@ -119,14 +120,24 @@ def table_files(t: Table, width: str = "text") -> dict[str, str]:
     }
 
 
-def write_table(t: Table, folder: Path, width: str = "text") -> dict[str, str]:
-    """The table's .md, .tex, .csv and .json (and its figure, for sweeps) in a folder."""
+def write_table(
+    t: Table, folder: Path, width: str = "text", drawn: Path | None = None
+) -> dict[str, str]:
+    """The table's .md, .tex, .csv and .json (and its figure, for sweeps) in a folder; a figure
+    already drawn in another folder (``drawn``) is copied, not drawn again."""
+    drawing = None
+    if t.figure and t.rows and drawn is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        drawing = figures.Drawing(t.rows, folder / t.name, t.caption)  # drawn meanwhile
     files = table_files(t, width)
     write_files(folder, files)
-    if t.figure and t.rows:
-        from carbonspec import plot  # matplotlib is slow to import: only when drawing
-
-        plot.bar_chart(t.rows, folder / t.name, t.caption)
+    if drawing is not None:
+        drawing.wait()
+    elif t.figure and t.rows and drawn is not None:
+        for suffix in (".png", ".pdf"):
+            shutil.copyfile(
+                (drawn / t.name).with_suffix(suffix), (folder / t.name).with_suffix(suffix)
+            )
     return files
 
 
@@ -141,7 +152,7 @@ def emit_tables(
     tex = [files[f"{t.name}.tex"] for t in tables]
     if export_dir:
         for t in tables:
-            write_table(t, Path(export_dir), width)
+            write_table(t, Path(export_dir), width, drawn=out_dir)
         write_bundle(Path(export_dir), tex)
 
     if fmt is Format.bibtex:

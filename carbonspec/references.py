@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
 from carbonspec import catalog
@@ -66,9 +65,9 @@ def bibtex_entry(paper: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n}\n"
 
 
-@cache
 def known_entries() -> dict[str, dict[str, Any]]:
-    """Every citable entry by key: conf/references.yaml and each model's paper."""
+    """Every citable entry by key: conf/references.yaml and each model's paper (the catalog
+    caches the files, and forgets them when the user's config folders change)."""
     entries = {e["key"]: e for e in catalog.read_root("references").values()}
     for name in catalog.options("model"):
         paper = catalog.body("model", name).get("paper")

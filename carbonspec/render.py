@@ -265,7 +265,7 @@ def tidy(obj: Any) -> Any:
 
 
 def to_json(obj: Any) -> str:
-    """Stable, strict JSON: sorted keys, tidy numbers; NaN or infinity is an error, never written."""
+    """Stable, strict JSON: sorted keys, tidy numbers; NaN or infinity is an error, not output."""
     return (
         json.dumps(tidy(obj), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     )

@@ -109,6 +109,10 @@ def build_named(name: str, options: Options | None = None) -> Table:
 def build(cfg: DictConfig, name: str, settings: Settings, options: Options) -> Table:
     """The table Hydra composed (it may come from a user's own config folder)."""
     spec = checked(OmegaConf.to_container(cfg.table, resolve=True), name)
+    # method and grid as the table's file has them: a command-line change is an Option, so the
+    # caption can say the table was recomputed
+    original = catalog.read_plain("table", name)
+    spec |= {k: original[k] for k in ("method", "grid") if k in original}
     uncertainty = catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty")
     if spec.get("kind") == "by_region":
         return by_region_table(spec, name, cfg, settings, uncertainty)
@@ -129,6 +133,8 @@ def build_from(
                 " pue cannot be set for it (run a model alone to try other inputs)"
             )
         return validation_table(spec, name, uncertainty)
+    if not spec.get("rows"):
+        raise catalog.ConfigError(f"table '{name}' has no rows: list the models it shows")
     if options.changes(spec):
         spec = recomputed(spec, options)
     notes = Footnotes()
@@ -415,9 +421,10 @@ def excluded_because(reported: Any) -> str | None:
 def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
     """Rows sorted greenest first; the label column names the run by what varied."""
     ordered = sorted(rows, key=lambda r: (r["emissions_t"], r["region"], r["model"]))
-    varied = [k for k in ("model", "region", "hardware") if len({r[k] for r in rows}) > 1]
-    one_model = "model" not in varied
-    varied = varied or ["model"]
+    varied = varied_keys(rows)
+    one_model = len({r["model"] for r in rows}) == 1
+    for row in ordered:  # the figure names each bar by what the sweep varied
+        row["figure_label"] = " / ".join(str(row.get(DISPLAY[k]) or row[k]) for k in varied)
     for row in ordered:
         row.setdefault("label", row["model_name"])
         row.setdefault("hardware_display", row["hardware_short_name"])
@@ -439,8 +446,25 @@ def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
     )
 
 
+DISPLAY = {"model": "model_name", "region": "region_short_name", "hardware": "hardware_short_name"}
+
+
+def varied_keys(rows: list[dict[str, Any]]) -> list[str]:
+    """What a sweep varied: the keys its jobs' overrides set to different values (a model sweep
+    varies the model, though each model brings its own region and hardware); for rows without
+    overrides, the keys whose values differ. The model when nothing did."""
+
+    def values(key: str) -> set[str]:
+        if all("overrides" in r for r in rows):
+            return {next((o for o in r["overrides"] if o.startswith(f"{key}=")), "") for r in rows}
+        return {r[key] for r in rows}
+
+    varied = [k for k in DISPLAY if len(values(k)) > 1]
+    return varied or ["model"]
+
+
 def sweep_caption(rows: list[dict[str, Any]]) -> str:
-    varied = [k for k in ("region", "model", "hardware") if len({r[k] for r in rows}) > 1]
+    varied = varied_keys(rows)
     models = sorted({r["model_name"] for r in rows})
     subject = models[0] if len(models) == 1 else f"{len(models)} models"
     grids = sorted({f"method={r['method']}, {grid_phrase(r['grid'])}" for r in rows})
@@ -468,35 +492,48 @@ def by_region_table(
     if cfg.get("model") is None:
         raise catalog.ConfigError("table=by_region needs a model, e.g. model=gpt3")
     choices = HydraConfig.get().runtime.choices
-    model = catalog.validate(Model, cfg.model, "model")
-    hardware_key = choices["hardware"]
-    hardware = catalog.validate(catalog.SCHEMAS["hardware"], cfg.hardware, "hardware")
+    pattern = spec.get("regions", "*")
+    rows, skipped = region_rows(
+        Run(
+            model_key=choices["model"],
+            model=catalog.validate(Model, cfg.model, "model"),
+            hardware_key=choices["hardware"],
+            hardware=catalog.validate(catalog.SCHEMAS["hardware"], cfg.hardware, "hardware"),
+            region_key="",
+            region=Region(name="", display_name=""),
+            provider_key="",
+            provider=catalog.SCHEMAS["provider"](name=""),
+            uncertainty=unc,
+            method=settings.method,
+            grid=settings.grid,
+            pue=settings.pue,
+        ),
+        pattern,
+    )
+    if not rows:
+        raise catalog.ConfigError(
+            f"table.regions={pattern!r} matches no region that can be estimated"
+        )
+    table = summary_table(rows, name, sweep_caption(rows))
+    table.summary = {"skipped": skipped}
+    return table
+
+
+def region_rows(template: Run, pattern: str = "*") -> tuple[list[dict], list[dict]]:
+    """The run in every region matching the pattern, and the regions left out, with why."""
     rows, skipped = [], []
-    for region_key in catalog.matching("region", spec.get("regions", "*")):
+    for region_key in catalog.matching("region", pattern):
         region = catalog.load_fast("region", region_key)
         if region.requires_input or region.unavailable:
             skipped.append({"region": region_key, "reason": region.unavailable or "needs input"})
             continue
         provider_key = catalog.region_provider(region_key)
-        run = Run(
-            model_key=choices["model"],
-            model=model,
-            hardware_key=hardware_key,
-            hardware=hardware,
+        run = replace(
+            template,
             region_key=region_key,
             region=region,
             provider_key=provider_key,
             provider=catalog.load_fast("provider", provider_key),
-            uncertainty=unc,
-            method=settings.method,
-            grid=settings.grid,
-            pue=settings.pue,
         )
         rows.append(estimate(run, catalog.provider_regions(provider_key)))
-    if not rows:
-        raise catalog.ConfigError(
-            f"table.regions={spec.get('regions')!r} matches no region that can be estimated"
-        )
-    table = summary_table(rows, name, sweep_caption(rows))
-    table.summary = {"skipped": skipped}
-    return table
+    return rows, skipped

@@ -1,4 +1,4 @@
-"""The command line end to end, in a subprocess, from a directory outside the repository."""
+"""The command line end to end, from a directory outside the repository."""
 
 import json
 

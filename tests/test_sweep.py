@@ -1,79 +1,85 @@
-"""Region sweeps: one summary per sweep, no lost rows, any launcher, and the one-process path."""
+"""Sweeps: one summary per sweep, no lost rows, any launcher, failures and skips listed, Ctrl-C
+ending in a summary; and the one-process path over every region, with its figure."""
 
+import csv
+import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
-from carbonspec import catalog
+from carbonspec import catalog, sweep
 
 
-def summary_of(tmp_path):
-    [path] = tmp_path.glob("outputs/sweeps/*/*/summary.json")
+def summary_of(folder):
+    [path] = folder.glob("outputs/sweeps/*/*/summary.json")
     return json.loads(path.read_text()), path.parent
 
 
-@pytest.fixture(scope="module")
-def full_sweep(tmp_path_factory, run_in):
-    """One sweep over every region (about 300 jobs), shared by the tests below."""
-    folder = tmp_path_factory.mktemp("sweep")
-    result = run_in("-m", "model=gpt3", "region=glob(*)", cwd=folder)
-    return result, folder
+def estimable_regions(pattern="*"):
+    return [
+        r
+        for r in catalog.matching("region", pattern)
+        if not (
+            catalog.load_fast("region", r).requires_input
+            or catalog.load_fast("region", r).unavailable
+        )
+    ]
 
 
-def test_glob_star_gives_one_greenest_first_summary(full_sweep):
-    result, folder = full_sweep
-    assert result.returncode == 0, result.stderr[-2000:]
-    summary, sweep_dir = summary_of(folder)
-    rows = summary["rows"]
-    assert len(rows) >= 82 + 213
-    assert {r["region"] for r in rows} >= set(catalog.matching("region", "aws-*"))
-    emissions = [r["emissions_t"] for r in rows]
-    assert emissions == sorted(emissions)
-    assert sorted(s["overrides"][1] for s in summary["summary"]["skipped"]) == [
-        "region=country-caf", "region=custom",
-    ]  # fmt: skip
-    for name in ("summary.md", "summary.tex", "summary.csv", "summary.png", "summary.pdf"):
-        assert (sweep_dir / name).stat().st_size > 0
-    assert "GPT-3" in result.stdout  # the Markdown summary is printed too
-
-
-def test_fast_path_gives_the_multirun_numbers(full_sweep, cli):
-    _, folder = full_sweep
-    multirun = {r["region"]: r["emissions_t"] for r in summary_of(folder)[0]["rows"]}
-    fast = json.loads(cli("table=by_region", "model=gpt3", "format=json").stdout)["rows"]
-    assert {r["region"]: r["emissions_t"] for r in fast} == pytest.approx(multirun)
-
-
-def test_glob_prefix_keeps_to_one_provider(cli, tmp_path):
-    assert cli("-m", "model=gpt3", "region=glob(aws-*)").returncode == 0
-    rows = summary_of(tmp_path)[0]["rows"]
-    assert {r["provider"] for r in rows} == {"aws"}
-    assert len(rows) == len(catalog.matching("region", "aws-*"))
-
-
-def test_one_bad_job_loses_no_other_row(cli, tmp_path):
+def test_a_sweep_lists_its_failures_in_every_summary_format(cli, tmp_path):
     result = cli(
         "-m", "model=gpt3", "region=aws-us-east-1,no-such-region,gcp-us-central1,custom",
         "model.device_hours=1000,-5",
     )  # fmt: skip
-    assert result.returncode != 0
+    assert result.returncode == 1
     summary, sweep_dir = summary_of(tmp_path)
     assert sorted(r["region"] for r in summary["rows"]) == ["aws-us-east-1", "gcp-us-central1"]
     failed = summary["summary"]["failed"]
     assert len(failed) == 4  # the unknown region twice, and -5 hours in the two real regions
     assert any("no-such-region" in " ".join(f["overrides"]) for f in failed)
     assert any("model.device_hours must be greater than 0" in f["error"] for f in failed)
+    assert len(summary["summary"]["skipped"]) == 2  # region=custom needs an intensity
+    md = (sweep_dir / "summary.md").read_text()
+    tex = (sweep_dir / "summary.tex").read_text()
+    rows = list(csv.DictReader(io.StringIO((sweep_dir / "summary.csv").read_text())))
+    for text in (md, tex):
+        assert "no-such-region" in text and "Skipped" in text
+    assert [r["status"] for r in rows].count("ok") == 2
+    assert sum("Failed" in r["status"] for r in rows) == 4
+    for name in ("summary.png", "summary.pdf"):
+        assert (sweep_dir / name).stat().st_size > 0
 
-    # the summary can be rebuilt from the sweep directory
-    rebuilt = subprocess.run(
-        [sys.executable, "-m", "carbonspec.sweep", str(sweep_dir)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert rebuilt.returncode == 1 and "gcp-us-central1" in rebuilt.stdout
+
+def test_glob_prefix_keeps_to_one_provider_and_matches_the_fast_path(cli, tmp_path):
+    assert cli("-m", "model=gpt3", "region=glob(aws-us-*)").returncode == 0
+    rows = summary_of(tmp_path)[0]["rows"]
+    assert {r["provider"] for r in rows} == {"aws"}
+    assert sorted(r["region"] for r in rows) == estimable_regions("aws-us-*")
+    fast = json.loads(
+        cli("table=by_region", "model=gpt3", "table.regions=aws-us-*", "format=json").stdout
+    )["rows"]
+    multirun = {r["region"]: r["emissions_t"] for r in rows}
+    assert {r["region"]: r["emissions_t"] for r in fast} == pytest.approx(multirun)
+
+
+def test_every_region_in_one_process_with_a_readable_figure(cli, tmp_path):
+    result = cli("table=by_region", "model=gpt3", "format=json", f"export_dir={tmp_path / 'out'}")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert sorted(r["region"] for r in out["rows"]) == estimable_regions()
+    assert {s["region"] for s in out["summary"]["skipped"]} == {"custom", "country-caf"}
+    emissions = [r["emissions_t"] for r in out["rows"]]
+    assert emissions == sorted(emissions)
+    from PIL import Image
+
+    with Image.open(tmp_path / "out" / "by_region.png") as png:
+        width, height = png.size
+    assert height <= 12 * 100 and width == 650  # at most 12 in tall at 6.5 in wide, 100 dpi
 
 
 def test_joblib_launcher_gives_the_same_summary(run_in, tmp_path):
@@ -91,3 +97,95 @@ def test_joblib_launcher_gives_the_same_summary(run_in, tmp_path):
 
     assert rows(joblib) == rows(basic)
     assert len(rows(basic)) == 4
+
+
+def test_a_model_sweep_skips_what_cannot_be_estimated(cli, tmp_path):
+    result = cli("-m", "model=glob(*)")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary, sweep_dir = summary_of(tmp_path)
+    skipped = {s["overrides"][0] for s in summary["summary"]["skipped"]}
+    assert {"model=custom", "model=olmo_7b", "model=olmo2_7b", "model=olmo2_13b"} <= skipped
+    assert summary["summary"]["failed"] == []
+    assert len(summary["rows"]) == len(catalog.options("model")) - len(skipped)
+
+
+def test_an_infinite_job_fails_alone(cli, tmp_path):
+    result = cli("-m", "model=gpt3", "region=aws-us-east-1", "model.device_hours=1e6,inf")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    summary, _ = summary_of(tmp_path)
+    assert [r["device_hours"] for r in summary["rows"]] == [1000000]
+    assert "model.device_hours" in summary["summary"]["failed"][0]["error"]
+
+
+def test_ctrl_c_leaves_a_summary_of_the_finished_jobs(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "CARBONSPEC_DEBUG"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "carbonspec", "-m", "model=gpt3", "region=glob(*)"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    while not list(tmp_path.glob("outputs/sweeps/*/*/*/result.json")):
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 130 and "Traceback" not in err
+    summary, sweep_dir = summary_of(tmp_path)
+    assert summary["rows"] and summary["summary"]["did_not_run"] > 0
+    assert "did not run" in err and "Did not run" in (sweep_dir / "summary.md").read_text()
+
+
+def test_the_rebuild_survives_a_truncated_record_and_counts_missing_jobs(cli, tmp_path):
+    assert cli("-m", "model=gpt3", "region=aws-us-east-1,aws-us-west-2,ovh-gra").returncode == 0
+    _, sweep_dir = summary_of(tmp_path)
+    (sweep_dir / "0" / "result.json").write_text('{"model": "gpt3", "emiss')  # killed mid-write
+    for path in (sweep_dir / "2").iterdir():
+        path.unlink()  # a job that never ran
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "carbonspec.sweep", str(sweep_dir)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert rebuilt.returncode == 1 and "Traceback" not in rebuilt.stderr
+    assert "unreadable result.json" in rebuilt.stdout and "Did not run: 1" in rebuilt.stdout
+
+
+def test_the_rebuild_refuses_a_folder_that_is_not_a_sweep(tmp_path):
+    for folder in (tmp_path, tmp_path / "missing"):
+        done = subprocess.run(
+            [sys.executable, "-m", "carbonspec.sweep", str(folder)], capture_output=True, text=True
+        )
+        assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+        assert not list(tmp_path.glob("summary.*"))
+
+
+def test_expected_jobs_are_counted_from_the_overrides(tmp_path):
+    (tmp_path / "multirun.yaml").write_text(
+        "hydra:\n  overrides:\n    task: [model=gpt3, 'region=a,b,c', 'model.device_hours=1,2']\n"
+    )
+    assert sweep.expected_jobs(tmp_path) == 6
+
+
+def test_two_sweeps_started_together_keep_their_own_folders(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "CARBONSPEC_DEBUG"}
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "carbonspec",
+                "-m",
+                f"model={m}",
+                "region=aws-us-east-1,ovh-gra",
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )  # fmt: skip
+        for m in ("gpt3", "bloom")
+    ]
+    assert [p.wait(timeout=600) for p in procs] == [0, 0]
+    summaries = [
+        json.loads(p.read_text()) for p in tmp_path.glob("outputs/sweeps/*/*/summary.json")
+    ]
+    assert sorted({r["model"] for r in s["rows"]}.pop() for s in summaries) == ["bloom", "gpt3"]
+    assert all(len(s["rows"]) == 2 for s in summaries)

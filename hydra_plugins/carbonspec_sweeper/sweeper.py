@@ -93,6 +93,8 @@ class CarbonspecSweeper(BasicSweeper):
         except KeyboardInterrupt:
             raise
         except Exception as err:  # Hydra raises several kinds; each one is this job's alone
+            if interrupted(err):  # Ctrl-C while Hydra composed: Hydra wrapped it
+                raise KeyboardInterrupt from err
             if len(jobs) > 1:
                 for offset, job in enumerate(jobs):
                     self.launch_segment([job], first + offset)
@@ -101,6 +103,16 @@ class CarbonspecSweeper(BasicSweeper):
             if not any((folder / f"{kind}.json").exists() for kind in sweep.KINDS):
                 message = (str(err).strip().splitlines() or [type(err).__name__])[0]
                 sweep.failure(folder, f"cannot be composed: {message}", strip(jobs[0]))
+
+
+def interrupted(err: BaseException | None) -> bool:
+    """Whether a KeyboardInterrupt is in the exception's chain of causes."""
+    seen = 0
+    while err is not None and seen < 20:
+        if isinstance(err, KeyboardInterrupt):
+            return True
+        err, seen = err.__cause__ or err.__context__, seen + 1
+    return False
 
 
 def strip(job: list[str]) -> list[str]:

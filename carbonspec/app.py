@@ -15,6 +15,7 @@ import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -163,7 +164,16 @@ def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run
         method=settings.method,
         grid=settings.grid,
         pue=settings.pue,
+        **assumptions_of(cfg),
     )
+
+
+def assumptions_of(cfg: DictConfig) -> dict[str, Any]:
+    """The embodied, water and compute assumptions as composed (each overridable)."""
+    return {
+        group: catalog.validate(catalog.SCHEMAS[group], cfg[group], group)
+        for group in ("embodied", "water", "compute")
+    }
 
 
 def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
@@ -267,6 +277,7 @@ def main() -> None:
             return
         checks.check(argv, multirun=bool({"-m", "--multirun"} & set(argv)))
         checks.check_writable(argv)
+        sys.argv[1:] = checks.with_schema_keys(argv)
     except (checks.OverrideError, catalog.ConfigError) as err:
         print(one_line(err), file=sys.stderr)
         sys.exit(2)

@@ -23,6 +23,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from carbonspec import conf as _conf_package
 from carbonspec.schema import (
+    Compute,
+    Embodied,
     GridYear,
     Hardware,
     Model,
@@ -30,6 +32,8 @@ from carbonspec.schema import (
     Provider,
     Region,
     Uncertainty,
+    Water,
+    WaterIntensity,
     YearValue,
 )
 
@@ -45,6 +49,9 @@ SCHEMAS: dict[str, type] = {
     "region": Region,
     "model": Model,
     "uncertainty": Uncertainty,
+    "embodied": Embodied,
+    "water": Water,
+    "compute": Compute,
 }
 
 
@@ -195,6 +202,8 @@ def load_fast(group: str, name: str) -> Any:
     obj = SCHEMAS[group](**body(group, name))
     if isinstance(obj, Hardware):
         obj.power_kind = PowerKind(obj.power_kind)
+    if isinstance(obj, Water):
+        obj.ewif = [WaterIntensity(**e) for e in obj.ewif]
     if isinstance(obj, Region):
         obj.grid_years = [GridYear(**e) for e in obj.grid_years]
         obj.pue_years = [YearValue(**e) for e in obj.pue_years]

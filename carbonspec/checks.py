@@ -20,7 +20,8 @@ import yaml
 from carbonspec import catalog
 from carbonspec.schema import Settings, TableSpec
 
-GROUPS = ("model", "hardware", "region", "provider", "table", "uncertainty")
+GROUPS = ("model", "hardware", "region", "provider", "table")
+GROUPS += ("uncertainty", "embodied", "water", "compute")
 # Each group's node and the schema of its fields; the table's own node is a TableSpec.
 NODE_SCHEMAS: dict[str, type] = {**catalog.SCHEMAS, "table": TableSpec}
 SWEEP_SYNTAX = (",", "glob(", "range(", "choice(", "interval(")
@@ -137,6 +138,17 @@ def fields_of(schema: Any) -> dict[str, Any] | None:
         return None
     hints = typing.get_type_hints(schema)
     return {f.name: hints[f.name] for f in dataclasses.fields(schema)}
+
+
+def with_schema_keys(argv: list[str]) -> list[str]:
+    """Overrides of a schema field a config file leaves out (model.mfu on a model that sets no
+    MFU) as Hydra's add-or-override, so that every field of the schema can be set as key=value."""
+    out = []
+    for arg in argv:
+        key = arg.partition("=")[0]
+        field = "=" in arg and "." in key and key.split(".")[0] in NODE_SCHEMAS
+        out.append("++" + arg if field and not arg.startswith(("+", "~", "-")) else arg)
+    return out
 
 
 def check_writable(argv: list[str]) -> None:

@@ -26,7 +26,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.style in ("count", "sig", "plain", "pct")
+        return self.style in ("count", "sig", "plain", "pct", "mean_pct", "kilo")
 
 
 def _c(*args: Any, **kwargs: Any) -> Column:
@@ -156,6 +156,128 @@ COLUMNS: dict[str, Column] = {
             "covered",
             "text",
             "In?: the published figure lies inside the interval",
+        ),
+        # beyond operational CO2
+        _c(
+            "embodied",
+            "Embodied CO2eq (t)",
+            ("Embodied", CO2, r"(\si{\tonne})"),
+            ("Emb.", "(t)"),
+            "embodied_emissions_t",
+            "sig",
+            "Emb.: embodied (manufacturing) CO2eq",
+        ),
+        _c(
+            "total",
+            "Total CO2eq (t)",
+            ("Total", CO2, r"(\si{\tonne})"),
+            ("Tot.", "(t)"),
+            "total_emissions_t",
+            "sig",
+            "Tot.: operational and embodied CO2eq",
+        ),
+        _c("water", "Water (kL)", ("Water", "(kL)"), ("Water", "(kL)"), "water_l", "kilo"),
+        _c(
+            "published_embodied",
+            "Published embodied (t)",
+            ("Published", "embodied", r"(\si{\tonne})"),
+            ("Pub.", "emb. (t)"),
+            "published_embodied_t",
+            "plain",
+            "Pub.: published",
+        ),
+        _c(
+            "embodied_error",
+            "Embodied error (%)",
+            ("Embodied", r"error (\si{\percent})"),
+            ("Emb.", r"err. (\%)"),
+            "embodied_error_pct",
+            "pct",
+        ),
+        _c(
+            "water_onsite",
+            "On-site water (kL)",
+            ("On-site", "water (kL)"),
+            ("On-site", "(kL)"),
+            "water_onsite_l",
+            "kilo",
+        ),
+        _c(
+            "published_water_onsite",
+            "Published on-site water (kL)",
+            ("Published", "on-site (kL)"),
+            ("Pub.", "on-site"),
+            "published_water_onsite_l",
+            "kilo",
+            "Pub.: published",
+        ),
+        _c(
+            "published_water",
+            "Published water (kL)",
+            ("Published", "water (kL)"),
+            ("Pub.", "water"),
+            "published_water_l",
+            "kilo",
+            "Pub.: published",
+        ),
+        _c(
+            "water_error",
+            "Water error (%)",
+            ("Water", r"error (\si{\percent})"),
+            ("Water", r"err. (\%)"),
+            "water_error_pct",
+            "pct",
+        ),
+        _c(
+            "missed",
+            "Embodied share of total (%)",
+            ("Embodied", r"share (\si{\percent})"),
+            ("Emb.", r"share (\%)"),
+            "missed_pct",
+            "mean_pct",
+        ),
+        # device-hours from compute
+        _c(
+            "published_device_hours",
+            "Published <device>-hours",
+            ("Published", "<device>-hours"),
+            ("Pub.", "<d>-h"),
+            "published_device_hours",
+            "count",
+            "Pub.: published",
+        ),
+        _c(
+            "predicted_device_hours",
+            "Predicted <device>-hours",
+            ("Predicted", "<device>-hours"),
+            ("Pred.", "<d>-h"),
+            "predicted_device_hours",
+            "sig",
+            "Pred.: predicted from compute",
+        ),
+        _c(
+            "device_hours_error",
+            "Device-hours error (%)",
+            ("Error", r"(\si{\percent})"),
+            ("Err.", r"(\%)"),
+            "device_hours_error_pct",
+            "pct",
+        ),
+        _c(
+            "device_hours_interval",
+            "Predicted range",
+            ("Predicted", "range"),
+            ("Range",),
+            "device_hours_interval",
+            "interval",
+        ),
+        _c(
+            "basis",
+            "Device-hours from",
+            ("Device-hours", "from"),
+            ("From",),
+            "device_hours_basis",
+            "text",
         ),
     )
 }

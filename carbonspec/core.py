@@ -267,22 +267,68 @@ class Interval:
     high: float
 
 
+Range = tuple[float, float, float]  # low, central, high
+
+
+def ordered(r: Range) -> Range:
+    """A (low, central, high) range with low <= central <= high, whichever order a source gave."""
+    low, central, high = r
+    return min(low, central), central, max(high, central)
+
+
 def footprint_interval(
-    power_w: tuple[float, float, float],
-    device_hours: float,
-    pue: tuple[float, float, float],
-    intensity_g_per_kwh: tuple[float, float, float],
+    power_w: Range, device_hours: Range | float, pue: Range, intensity_g_per_kwh: Range
 ) -> Interval:
     """Low-central-high emissions (kg) from (low, central, high) ranges of each factor.
 
     Emissions grow with every factor, so the bounds are the products of the bounds. Each range
     is sorted first, so a source that lists its bounds in either order still gives low <= high.
+    Device-hours are a range when they come from compute (the utilisation is uncertain).
     """
-
-    def ordered(r: tuple[float, float, float]) -> tuple[float, float, float]:
-        low, central, high = r
-        return min(low, central), central, max(high, central)
-
-    p, u, c = ordered(power_w), ordered(pue), ordered(intensity_g_per_kwh)
-    bounds = [tdp_footprint(p[i], device_hours, u[i], c[i]).emissions_kg for i in range(3)]
+    hours = device_hours if isinstance(device_hours, tuple) else (device_hours,) * 3
+    p, h, u, c = ordered(power_w), ordered(hours), ordered(pue), ordered(intensity_g_per_kwh)
+    bounds = [tdp_footprint(p[i], h[i], u[i], c[i]).emissions_kg for i in range(3)]
     return Interval(*bounds)
+
+
+# -- beyond the electricity's CO2: the hardware's embodied carbon and water -----------------------
+
+HOURS_PER_YEAR = 8760.0
+SECONDS_PER_HOUR = 3600.0
+
+
+def embodied_kg(
+    device_hours: float,
+    device_kg: float,
+    server_kg: float,
+    devices_per_server: float,
+    lifetime_years: float,
+    utilisation: float,
+) -> float:
+    """The share of the hardware's manufacturing footprint a run uses up (Luccioni et al. 2023):
+    (device + its share of a server) x device-hours / (lifetime in hours x utilisation)."""
+    per_device = device_kg + server_kg / devices_per_server
+    return per_device * device_hours / (lifetime_years * HOURS_PER_YEAR * utilisation)
+
+
+def water_litres(
+    energy_kwh: float, pue: float, wue_l_per_kwh: float, ewif_l_per_kwh: float
+) -> tuple[float, float]:
+    """(on-site, off-site) water of a run whose facility energy is energy_kwh (Li et al. 2023):
+    cooling water per kWh of IT energy, and the water the power plants consume per kWh drawn."""
+    return energy_kwh / pue * wue_l_per_kwh, energy_kwh * ewif_l_per_kwh
+
+
+def training_flops(active_parameters: float, tokens: float) -> float:
+    """About 6 FLOPs per parameter per token, forward and backward (Kaplan et al. 2020, 2.1).
+
+    Off when attention dominates (long contexts relative to the model's width), when teachers'
+    forward passes are part of the run (distillation), or when recomputation is counted (then
+    the hardware's FLOPs exceed the model's); for a mixture of experts, count active parameters.
+    """
+    return 6.0 * active_parameters * tokens
+
+
+def device_hours_from_flops(flops: float, peak_tflops: float, mfu: float) -> float:
+    """Device-hours for FLOPs at a share mfu of the device's peak dense throughput."""
+    return flops / (peak_tflops * 1e12 * mfu * SECONDS_PER_HOUR)

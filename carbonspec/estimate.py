@@ -11,8 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from carbonspec import core
-from carbonspec.schema import Hardware, Method, Model, PowerKind, Provider, Region, Uncertainty
+from carbonspec import core, footprint
+from carbonspec.device_hours import DeviceHours, device_hours_of_run
+from carbonspec.schema import (
+    Compute,
+    Embodied,
+    Hardware,
+    Method,
+    Model,
+    PowerKind,
+    Provider,
+    Region,
+    Uncertainty,
+    Water,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,11 @@ class Run:
     method: Method = Method.tdp
     grid: str = "auto"
     pue: float | None = None  # an explicit override, e.g. pue=1.0
+    # beyond operational CO2 (method=tdp only): the hardware's embodied carbon, the water, and
+    # the compute that gives device-hours where none are published
+    embodied: Embodied | None = None
+    water: Water | None = None
+    compute: Compute | None = None
 
 
 class NoGridData(core.NotEstimable):
@@ -206,8 +223,9 @@ class MethodResult:
 
 
 def by_calculator(
-    run: Run, power_w: float, device_hours: float, figure: GridFigure, cleanest: float | None
+    run: Run, power_w: float, hours: DeviceHours, figure: GridFigure, cleanest: float | None
 ) -> MethodResult:
+    device_hours = hours.central
     region = run.region
     if region.in_calculator:
         fp = core.calculator_footprint(power_w, device_hours, impact_g_per_kwh=figure.g_per_kwh)
@@ -235,13 +253,13 @@ def by_calculator(
 
 
 def by_tdp(
-    run: Run, power_w: float, device_hours: float, figure: GridFigure, cleanest: float | None
+    run: Run, power_w: float, hours: DeviceHours, figure: GridFigure, cleanest: float | None
 ) -> MethodResult:
     pue, pue_source, pue_year = pue_of(run, figure.year)
-    fp = core.tdp_footprint(power_w, device_hours, pue, figure.g_per_kwh)
+    fp = core.tdp_footprint(power_w, hours.central, pue, figure.g_per_kwh)
     interval = core.footprint_interval(
         power_range(run.hardware, power_w, run.uncertainty),
-        device_hours,
+        (hours.low, hours.central, hours.high),
         pue_range(run, pue),
         intensity_range(figure),
     )
@@ -293,16 +311,18 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
     """Compute one run; ``alternatives`` are the provider's regions (the cleanest-region line)."""
     m, region = run.model, run.region
     check_inputs(run)
-    device_hours = core.device_hours_of(m.device_hours, m.devices, m.hours)
+    hours = device_hours_of_run(m, run.hardware, run.compute if run.method is Method.tdp else None)
+    device_hours = hours.central
     power_w, power_source = power_of(run)
     figure = grid_figure(region, run.method, run.grid, m.training_year)
     cleanest = cleanest_of(alternatives, run.method, run.grid, m.training_year)
     method = by_calculator if run.method is Method.calculator else by_tdp
-    result = method(run, power_w, device_hours, figure, cleanest[1] if cleanest else None)
+    result = method(run, power_w, hours, figure, cleanest[1] if cleanest else None)
     fp = result.footprint
     for name, value in (("energy", fp.energy_kwh), ("emissions", fp.emissions_kg),
                         ("the interval", result.high_t)):  # fmt: skip
         core.require_finite_result(name, value)
+    beyond = beyond_co2(run, power_w, hours, result, figure.year)
 
     matched_pct, matched_source = market_claim(region, run.provider)
     reported = m.reported
@@ -320,6 +340,10 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
         "power_source": power_source,
         "devices": m.devices,
         "device_hours": device_hours,
+        "device_hours_basis": hours.basis,
+        "device_hours_low": hours.low if hours.basis == "compute" else None,
+        "device_hours_high": hours.high if hours.basis == "compute" else None,
+        **compute_fields(hours),
         "region": run.region_key,
         "region_name": region.display_name,
         "region_short_name": region.short_name or region.display_name,
@@ -359,7 +383,40 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
         if reported and reported.emissions_t > 0
         else None,
         "paper_key": m.paper.key if m.paper else None,
+        **beyond,
     }
+
+
+def compute_fields(hours: DeviceHours) -> dict[str, Any]:
+    """How the run's compute gives device-hours: the estimate itself, or a check beside the
+    published figure."""
+    c = hours.compute
+    if c is None:
+        return dict.fromkeys(("compute_flops", "compute_device_hours", "compute_precision",
+                              "compute_peak_tflops", "compute_mfu"))  # fmt: skip
+    return {
+        "compute_flops": c.flops,
+        "compute_device_hours": c.device_hours[1],
+        "compute_precision": c.precision,
+        "compute_peak_tflops": c.peak_tflops,
+        "compute_mfu": c.mfu,
+    }
+
+
+def beyond_co2(
+    run: Run, power_w: float, hours: DeviceHours, result: MethodResult, year: int | None
+) -> dict[str, Any]:
+    """Embodied carbon and water, for method=tdp when their assumptions are composed."""
+    operational = (result.low_t, result.footprint.emissions_t, result.high_t)
+    if run.method is not Method.tdp or run.embodied is None or run.water is None:
+        return footprint.fields(None, None, operational)  # type: ignore[arg-type]
+    span = (hours.low, hours.central, hours.high)
+    embodied = footprint.embodied(run.hardware, span, run.embodied)
+    powers = core.ordered(power_range(run.hardware, power_w, run.uncertainty))
+    pues = core.ordered(pue_range(run, result.pue))
+    energy = tuple(core.tdp_footprint(powers[i], span[i], pues[i], 0).energy_kwh for i in range(3))
+    water = footprint.water(energy, pues, run.region, run.provider, year, run.water)  # type: ignore[arg-type]
+    return footprint.fields(embodied, water, operational)  # type: ignore[arg-type]
 
 
 def market_claim(region: Region, provider: Provider) -> tuple[float | None, str | None]:

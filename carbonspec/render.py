@@ -114,6 +114,22 @@ def percent(value: float | None, places: int = 1) -> str:
     return "n/a" if value is None else f"{value:+.{places}f}%"
 
 
+def litres(value: float | None, fmt: str = "text") -> str:
+    """A volume of water as a reader says it: 2.3 million litres, 45,000 litres, 120 litres."""
+    if value is None:
+        return "n/a"
+    if value >= 1e6:
+        number, unit = f"{value / 1e6:.2g}", "million litres"
+    else:
+        number, unit = f"{float(f'{value:.2g}'):,.0f}", "litres"
+    return f"\\num{{{bare(number)}}}~{unit}" if fmt == "tex" else f"{number} {unit}"
+
+
+def sci(value: float | None) -> str:
+    """A large count in scientific notation: 8.4e+22."""
+    return "n/a" if value is None else f"{value:.3g}"
+
+
 def plain(value: float | None) -> str:
     """A number as short as it can be written exactly (for derivations and siunitx cells)."""
     if value is None:
@@ -157,6 +173,8 @@ def cell(value: Any, column: Column, fmt: str, digits: int = 3, row: dict | None
         )
     if style == "sig":
         text = sig(value, digits)
+    elif style == "kilo":  # litres as kilolitres (cubic metres)
+        text = sig(value / 1000, digits)
     elif style == "count":
         text = thousands(value)
     elif style == "pct":
@@ -233,6 +251,8 @@ def environment() -> jinja2.Environment:
         thousands=thousands,
         percent=percent,
         plain=plain,
+        sci=sci,
+        litres=litres,
         num=num,
         bare=bare,
         pipe_table=pipe_table,

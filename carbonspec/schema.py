@@ -73,6 +73,16 @@ class Hardware:
     power_low_w: float | None = None
     power_high_w: float | None = None
     power_range_source: str | None = None
+    # peak dense throughput (no sparsity), TFLOPS, by precision: for device-hours from compute
+    peak_tflops_bf16: float | None = None
+    peak_tflops_fp16: float | None = None
+    peak_tflops_fp8: float | None = None
+    peak_tflops_source: str | None = None
+    # manufacturing footprint of one device (cradle to gate), kg CO2eq; the scope says what it
+    # covers (the accelerator alone, or its share of a board or server)
+    embodied_kg: float | None = None
+    embodied_scope: str | None = None
+    embodied_source: str | None = None
 
 
 @dataclass
@@ -86,6 +96,9 @@ class Provider:
     pue_range_source: str | None = None
     renewable_matching_pct: float | None = None
     renewable_matching_source: str | None = None
+    wue: float | None = None  # fleet on-site water usage effectiveness, L/kWh (consumption)
+    wue_source: str | None = None
+    wue_year: int | None = None
 
 
 @dataclass
@@ -174,6 +187,17 @@ class Reported(ReportedFigure):
 
 
 @dataclass
+class PublishedFootprint:
+    """What a study published beyond operational CO2 for a run: embodied carbon, water."""
+
+    source: str
+    assumptions: str  # what the study assumed (lifetime, WUE, water intensity, energy)
+    embodied_t: float | None = None
+    water_onsite_l: float | None = None
+    water_l: float | None = None  # on-site and off-site, consumption
+
+
+@dataclass
 class Model:
     name: str
     organization: str | None = None
@@ -190,8 +214,86 @@ class Model:
     training_period: str | None = None
     training_year_source: str | None = None
     activity: str = "training"  # what the device-hours did: training, or e.g. "sampling"
+    # the compute, for device-hours where none are published (and as a check where they are)
+    parameters: float | None = None
+    active_parameters: float | None = None  # per token, for mixture-of-experts models
+    active_parameters_source: str | None = None
+    parameters_source: str | None = None
+    tokens: float | None = None
+    tokens_source: str | None = None
+    flops: float | None = None  # training FLOPs, where published (else 6 x active x tokens)
+    flops_source: str | None = None
+    precision: str | None = None  # bf16 | fp16 | fp8: which peak throughput applies
+    precision_source: str | None = None
+    mfu: float | None = None  # model FLOPs utilisation over the whole run, if known
+    mfu_source: str | None = None
     reported: Reported | None = None
+    published_footprint: PublishedFootprint | None = None
     notes: str | None = None
+
+
+@dataclass
+class Embodied:
+    """Amortising the hardware's manufacturing footprint over a run (conf/embodied/)."""
+
+    lifetime_years: float
+    lifetime_years_source: str
+    lifetime_low_years: float
+    lifetime_high_years: float
+    lifetime_range_source: str
+    utilisation: float
+    utilisation_source: str
+    utilisation_low: float
+    utilisation_high: float
+    utilisation_range_source: str
+    server_kg: float
+    server_kg_source: str
+    devices_per_server: float
+    devices_per_server_source: str
+    default_device_kg: float
+    default_device_kg_source: str
+    default_device_low_kg: float
+    default_device_high_kg: float
+    default_device_range_source: str
+
+
+@dataclass
+class WaterIntensity:
+    where: str  # ISO3 country code, or ISO3/State for a US state (USA/Texas)
+    l_per_kwh: float
+    source: str
+
+
+@dataclass
+class Water:
+    """On-site (cooling) and off-site (electricity generation) water, consumption (conf/water/)."""
+
+    kind: str
+    kind_source: str
+    default_wue: float
+    default_wue_source: str
+    wue_low: float
+    wue_high: float
+    wue_range_source: str
+    ewif: list[WaterIntensity]
+    ewif_default: float
+    ewif_default_source: str
+    ewif_low: float
+    ewif_high: float
+    ewif_range_source: str
+
+
+@dataclass
+class Compute:
+    """Training FLOPs to device-hours (conf/compute/)."""
+
+    precision: str
+    precision_source: str
+    mfu: float
+    mfu_source: str
+    mfu_low: float
+    mfu_high: float
+    mfu_range_source: str
 
 
 @dataclass
@@ -242,7 +344,8 @@ class TableRow:
 
 @dataclass
 class TableSpec:
-    """A table: its runs and its presentation. kind: rows (default), validation or by_region."""
+    """A table: its runs and its presentation. kind: rows (default), validation, footprint,
+    compute or by_region."""
 
     caption: str | None = None
     kind: str = "rows"

@@ -126,6 +126,14 @@ def build_from(
     uncertainty: Uncertainty | None = None,
 ) -> Table:
     uncertainty = uncertainty or catalog.load("uncertainty", "default")
+    if spec.get("kind") in ("footprint", "compute"):
+        if options != Options():
+            raise catalog.ConfigError(
+                f"table={name} checks carbonspec's defaults against published runs: method, grid"
+                " and pue cannot be set for it"
+            )
+        build_kind = footprint_table if spec["kind"] == "footprint" else compute_table
+        return build_kind(spec, name, uncertainty)
     if spec.get("kind") == "validation":
         if options != Options():
             raise catalog.ConfigError(
@@ -236,6 +244,9 @@ def run_for(
         method=Method(row.get("method", method)),
         grid=str(row.get("grid", grid)),
         pue=pue,
+        embodied=catalog.load_fast("embodied", "default"),
+        water=catalog.load_fast("water", "default"),
+        compute=catalog.load_fast("compute", "default"),
     )
 
 
@@ -415,6 +426,119 @@ def excluded_because(reported: Any) -> str | None:
     return None
 
 
+# -- beyond operational CO2, and device-hours from compute -----------------------------------------
+
+
+def footprint_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> Table:
+    """Runs whose embodied carbon or water was published, estimated with carbonspec's defaults
+    from public inputs; and what an operational-only estimate misses of each footprint."""
+    notes = Footnotes()
+    rows = []
+    for row in spec["rows"]:
+        run = run_for(row["model"], {}, Method.tdp, "auto", uncertainty)
+        result = estimate(run)
+        published = run.model.published_footprint
+        marks = [notes.mark(text) for text in row.get("notes", [])]
+        if published is not None:
+            marks.append(notes.mark(f"Published: {published.source}. {published.assumptions}"))
+        result |= {
+            "label": row.get("label", run.model.name),
+            **hardware_cell(run, None),
+            "marks": marks,
+            "published_embodied_t": published.embodied_t if published else None,
+            "published_water_onsite_l": published.water_onsite_l if published else None,
+            "published_water_l": published.water_l if published else None,
+            "missed_pct": 100 * result["embodied_emissions_t"] / result["total_emissions_t"],
+        }
+        for key, low, central, high, target in (
+            ("embodied", "embodied_emissions_t_low", "embodied_emissions_t",
+             "embodied_emissions_t_high", "published_embodied_t"),
+            ("water", "water_l_low", "water_l", "water_l_high", "published_water_l"),
+        ):  # fmt: skip
+            pub = result[target]
+            result[f"{key}_error_pct"] = core.percent_error(result[central], pub) if pub else None
+            result[f"{key}_covered"] = (result[low] <= pub <= result[high]) if pub else None
+        rows.append(result)
+    checks = [r for r in rows for k in ("embodied", "water") if r[f"{k}_error_pct"] is not None]
+    summary = {
+        "n_checks": len(checks),
+        "errors_pct": {
+            f"{r['model']}:{k}": r[f"{k}_error_pct"]
+            for r in rows
+            for k in ("embodied", "water")
+            if r[f"{k}_error_pct"] is not None
+        },
+        "covered": sum(r[f"{k}_covered"] is True for r in rows for k in ("embodied", "water")),
+    }
+    return from_spec(spec, name, rows, notes, summary, None)
+
+
+def compute_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> Table:
+    """Device-hours predicted from compute (6 x active parameters x tokens, the device's peak,
+    the default MFU) against every published figure; then each run's emissions so estimated
+    against its published emissions, for runs that publish no device-hours too."""
+    notes = Footnotes()
+    rows = []
+    for row in spec["rows"]:
+        facts = catalog.load("model", row["model"])
+        reported = facts.reported
+        without_pue = reported is not None and reported.pue_included is False
+        run = run_for(
+            row["model"], {}, Method.tdp, "auto", uncertainty, 1.0 if without_pue else None
+        )
+        try:
+            published = core.device_hours_of(facts.device_hours, facts.devices, facts.hours)
+        except core.NotEstimable:
+            published = None
+        hours_unknown = replace(run.model, device_hours=None, devices=None, hours=None)
+        result = estimate(replace(run, model=hours_unknown))
+        low, predicted, high = (
+            result["device_hours_low"],
+            result["device_hours"],
+            result["device_hours_high"],
+        )
+        excluded = row.get("exclude")
+        marks = [notes.mark(text) for text in row.get("notes", [])]
+        if excluded:
+            marks.append(notes.mark(f"Not counted: {excluded}."))
+        error = core.percent_error(predicted, published) if published else None
+        if excluded_because(reported):  # not like for like: shown, no error computed
+            result["error_pct"] = None
+        result |= {
+            "label": row.get("label", facts.name),
+            **hardware_cell(run, None),
+            "marks": marks,
+            "published_device_hours": published,
+            "predicted_device_hours": predicted,
+            "device_hours_interval": (low, high),
+            "device_hours_error_pct": error,
+            "covered": ("yes" if low <= published <= high else "no") if published else None,
+            "counted": bool(published) and not excluded,
+        }
+        rows.append(result)
+    counted = [r for r in rows if r["counted"]]
+    errors = [abs(r["device_hours_error_pct"]) for r in counted]
+    summary = {
+        "n_compared": len(counted),
+        "median_ape_pct": statistics.median(errors) if errors else None,
+        "mape_pct": core.mean_absolute_percent_error(errors),
+        "n_covered": sum(r["covered"] == "yes" for r in counted),
+        "excluded": [
+            {"model": r["model"], "reason": row.get("exclude") or "no published device-hours"}
+            for r, row in zip(rows, spec["rows"], strict=True)
+            if not r["counted"]
+        ],
+    }
+    footer = {
+        "label": f"Median absolute error ({len(counted)} runs)",
+        "values": {
+            "device_hours_error": summary["median_ape_pct"],
+            "covered": f"{summary['n_covered']}/{len(counted)}",
+        },
+    }
+    return from_spec(spec, name, rows, notes, summary, footer)
+
+
 # -- one model in many regions: sweep summaries and the by-region fast path -----------------------
 
 
@@ -507,6 +631,10 @@ def by_region_table(
             method=settings.method,
             grid=settings.grid,
             pue=settings.pue,
+            **{
+                group: catalog.validate(catalog.SCHEMAS[group], cfg[group], group)
+                for group in ("embodied", "water", "compute")
+            },
         ),
         pattern,
     )

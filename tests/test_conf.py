@@ -110,7 +110,9 @@ def test_the_source_check_can_fail():
     assert list(unsourced({"power_w": 400, "power_source": "datasheet"})) == []
 
 
-@pytest.mark.parametrize("group", ["hardware", "provider", "region", "model"])
+@pytest.mark.parametrize(
+    "group", ["hardware", "provider", "region", "model", "embodied", "water", "compute"]
+)
 def test_every_config_fits_its_schema(group):
     for name in catalog.options(group):
         if (group, name) in {("region", "custom")}:

@@ -16,7 +16,14 @@ import pytest
 
 from carbonspec import latex, references
 
-TABLES = ["seed_verification", "seed_industry", "seed_academia", "validation"]
+TABLES = [
+    "seed_verification",
+    "seed_industry",
+    "seed_academia",
+    "validation",
+    "footprint",
+    "compute",
+]
 PARAGRAPHS = ["gpt3", "bloom", "funsearch"]
 HOSTILE = r"R&D_100% {x} ~#1 $y^2$ \foo 模型"
 TWO_COLUMN = r"""\documentclass[twocolumn]{article}

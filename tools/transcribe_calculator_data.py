@@ -669,11 +669,36 @@ SITES: list[dict[str, Any]] = [
         "new TPU v4 pods.",
     },
     {
+        "name": "ai2-jupiter",
+        "provider": "private",
+        "display_name": "Ai2 Jupiter cluster (Cirrascale), Austin, Texas, USA",
+        "short_name": "Ai2 Jupiter (Texas)",
+        "place": "Texas, United States, on Ai2's Jupiter cluster",
+        "iso3": "USA",
+        "state": "Texas",
+        "zone": "US-TEX-ERCO",
+        "zone_source": "Austin lies in ERCOT, Electricity Maps zone US-TEX-ERCO; the GSF data set "
+        "maps Azure's Texas region (southcentralus) to the same zone",
+        "pue": 1.2,
+        "pue_source": "Morrison et al. 2025 (arXiv:2503.05804), section 3.1: 'Jupiter's PUE is "
+        "between 1.1 and 1.2 ... (we conservatively assume 1.2)'",
+        "wue_years": [
+            {
+                "year": 2024,
+                "value": 0.0,
+                "source": "Morrison et al. 2025, section 3.1: 'our data center uses an "
+                "efficient closed-loop cooling system with no evaporative cooling, we assume a "
+                "WUE_onsite of 0 liters per kWh'",
+            },
+        ],  # fmt: skip
+        "comment": "The Ai2 cluster that trained OLMo 2 7B (Morrison et al. 2025).",
+    },
+    {
         "name": "jean-zay",
         "provider": "private",
         "display_name": "Jean Zay supercomputer (IDRIS-CNRS), France",
         "short_name": "Jean Zay (France)",
-        "place": "the Jean Zay supercomputer in France",
+        "place": "France, on the Jean Zay supercomputer",
         "iso3": "FRA",
         "pue": 1.2,
         "pue_source": "Luccioni, Viguier & Ligozat 2023 (arXiv:2211.02001), Table 4 'CO2eq "
@@ -709,6 +734,7 @@ def operator_sites(
             "pue": site.get("pue"),
             "pue_source": site.get("pue_source"),
             "pue_years": site.get("pue_years", []),
+            "wue_years": site.get("wue_years", []),
         }
         header = f"# {site['display_name']}.\n# {site['comment']}\n"
         region_file(site["name"], site["provider"], header, fields)

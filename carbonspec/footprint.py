@@ -1,0 +1,170 @@
+"""Beyond the electricity's CO2: the hardware's embodied carbon and the run's water.
+
+Each picks its inputs (a device's published manufacturing footprint or the sourced default; the
+site's WUE for the year, else the provider's, else an industry figure; the water intensity of
+the country's or state's electricity) and applies the core's formulas, with a low-high interval
+from each input's published range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from carbonspec import core
+from carbonspec.schema import Embodied, Hardware, Provider, Region, Water
+
+
+@dataclass(frozen=True)
+class EmbodiedResult:
+    t: core.Range  # low, central, high, tonnes
+    device_kg: float
+    device_kg_source: str
+    scope: str
+    per_device_hour_kg: float
+    assumptions: dict[str, float]  # lifetime, utilisation, server, devices per server
+
+
+def embodied(hardware: Hardware, device_hours: core.Range, e: Embodied) -> EmbodiedResult:
+    if hardware.embodied_kg is not None:
+        device_kg = core.require_positive("hardware.embodied_kg", hardware.embodied_kg, 1e5)
+        device_range = (device_kg, device_kg)
+        source = hardware.embodied_source or ""
+        scope = hardware.embodied_scope or "the device"
+    else:
+        device_kg, device_range = (
+            e.default_device_kg,
+            (e.default_device_low_kg, e.default_device_high_kg),
+        )
+        source = (
+            f"no figure published for {hardware.name}: the default, {e.default_device_kg_source}"
+        )
+        scope = "the accelerator alone (default)"
+    server = core.require_number("embodied.server_kg", e.server_kg, 0.0, 1e6, "between 0 and 1e6")
+    per_server = core.require_count("embodied.devices_per_server", e.devices_per_server)
+    life = core.require_number("embodied.lifetime_years", e.lifetime_years, 0.5, 30, "0.5-30")
+    use = core.require_fraction("embodied.utilisation", e.utilisation, 0.01, 1.0)
+
+    def tonnes(kg: float, hours: float, years: float, share: float) -> float:
+        return core.embodied_kg(hours, kg, server, per_server, years, share) / core.KG_PER_T
+
+    low_h, central_h, high_h = device_hours
+    return EmbodiedResult(
+        (
+            tonnes(min(device_range), low_h, max(e.lifetime_high_years, life), e.utilisation_high),
+            tonnes(device_kg, central_h, life, use),
+            tonnes(max(device_range), high_h, min(e.lifetime_low_years, life), e.utilisation_low),
+        ),
+        device_kg,
+        source,
+        scope,
+        core.embodied_kg(1.0, device_kg, server, per_server, life, use),
+        {
+            "lifetime_years": life,
+            "utilisation": use,
+            "server_kg": server,
+            "devices_per_server": per_server,
+        },  # fmt: skip
+    )
+
+
+@dataclass(frozen=True)
+class WaterResult:
+    onsite_l: core.Range
+    offsite_l: core.Range
+    total_l: core.Range
+    wue: float
+    wue_source: str
+    ewif: float
+    ewif_source: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    source: str
+    low: float  # the published range where the figure is a default, else the figure itself
+    high: float
+
+
+def wue_of(region: Region, provider: Provider, year: int | None, w: Water) -> Figure:
+    """On-site WUE: the region's for the year, else the provider's fleet figure, else default."""
+    if region.wue_years:
+        chosen, note = core.nearest_year([y.year for y in region.wue_years], year)
+        entry = next(y for y in region.wue_years if y.year == chosen)
+        source = entry.source + (f" ({note})" if note else "")
+        return Figure(entry.value, source, entry.value, entry.value)
+    if provider.wue is not None:
+        source = f"{provider.name} fleet: {provider.wue_source}"
+        return Figure(provider.wue, source, provider.wue, provider.wue)
+    source = f"no figure published for the site or its operator: {w.default_wue_source}"
+    return Figure(w.default_wue, source, w.wue_low, w.wue_high)
+
+
+def ewif_of(region: Region, w: Water) -> Figure:
+    """The water intensity of the electricity where the run was: its US state's, its
+    country's, else the US average with the US states' spread."""
+    by_place = {entry.where: entry for entry in w.ewif}
+    for where in (f"{region.iso3}/{region.state}", region.iso3):
+        if where in by_place:
+            entry = by_place[where]
+            return Figure(entry.l_per_kwh, entry.source, entry.l_per_kwh, entry.l_per_kwh)
+    source = f"no figure for {region.country or 'this site'}: {w.ewif_default_source}"
+    return Figure(w.ewif_default, source, w.ewif_low, w.ewif_high)
+
+
+def water(
+    energy_kwh: core.Range, pue: core.Range, region: Region, provider: Provider,
+    year: int | None, w: Water,
+) -> WaterResult:  # fmt: skip
+    wue, ewif = wue_of(region, provider, year, w), ewif_of(region, w)
+    core.require_number("water WUE", wue.value, 0.0, 20.0, "between 0 and 20 L/kWh")
+    core.require_number("water EWIF", ewif.value, 0.0, 100.0, "between 0 and 100 L/kWh")
+    wues, ewifs = (wue.low, wue.value, wue.high), (ewif.low, ewif.value, ewif.high)
+    onsite = tuple(core.water_litres(energy_kwh[i], pue[i], wues[i], 0.0)[0] for i in range(3))
+    offsite = tuple(core.water_litres(energy_kwh[i], pue[i], 0.0, ewifs[i])[1] for i in range(3))
+    total = tuple(onsite[i] + offsite[i] for i in range(3))
+    return WaterResult(
+        onsite, offsite, total, wue.value, wue.source, ewif.value, ewif.source, w.kind,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+FIELDS = (
+    "embodied_emissions_t", "embodied_emissions_t_low", "embodied_emissions_t_high",
+    "total_emissions_t", "total_emissions_t_low", "total_emissions_t_high",
+    "embodied_device_kg", "embodied_source", "embodied_scope", "embodied_lifetime_years",
+    "embodied_utilisation", "embodied_server_kg", "embodied_devices_per_server",
+    "water_onsite_l", "water_offsite_l", "water_l", "water_l_low", "water_l_high",
+    "wue_l_per_kwh", "wue_source", "ewif_l_per_kwh", "ewif_source", "water_kind",
+)  # fmt: skip
+
+
+def fields(
+    e: EmbodiedResult | None, w: WaterResult | None, operational: core.Range
+) -> dict[str, Any]:
+    """The JSON fields of the footprint beyond operational CO2 (None where not computed)."""
+    if e is None or w is None:
+        return dict.fromkeys(FIELDS)
+    return {
+        "embodied_emissions_t": e.t[1],
+        "embodied_emissions_t_low": e.t[0],
+        "embodied_emissions_t_high": e.t[2],
+        "embodied_device_kg": e.device_kg,
+        "embodied_source": e.device_kg_source,
+        "embodied_scope": e.scope,
+        **{f"embodied_{k}": v for k, v in e.assumptions.items()},
+        "total_emissions_t": operational[1] + e.t[1],
+        "total_emissions_t_low": operational[0] + e.t[0],
+        "total_emissions_t_high": operational[2] + e.t[2],
+        "water_onsite_l": w.onsite_l[1],
+        "water_offsite_l": w.offsite_l[1],
+        "water_l": w.total_l[1],
+        "water_l_low": w.total_l[0],
+        "water_l_high": w.total_l[2],
+        "wue_l_per_kwh": w.wue,
+        "wue_source": w.wue_source,
+        "ewif_l_per_kwh": w.ewif,
+        "ewif_source": w.ewif_source,
+        "water_kind": w.kind,
+    }

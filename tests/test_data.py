@@ -41,7 +41,7 @@ def test_grid_vintages_differ_and_say_which(cli):
     )  # fmt: skip
     assert latest["emissions_t"] != calc["emissions_t"]
     text = cli("model=openvla", "region=gcp-us-central1", "grid=calculator").stdout
-    assert "calculator data (2016)" in text and "eGRID" in text
+    assert "2016 (the calculator's data)" in text and "eGRID" in text
     # OpenVLA's own site is unknown (country-usa): the calculator has no figure there, and says so
     at_home = as_json(cli("model=openvla", "grid=calculator", "format=json"))
     assert at_home["grid"] == "latest" and "calculator lists no figure" in at_home["grid_note"]

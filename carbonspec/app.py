@@ -27,19 +27,11 @@ from omegaconf.errors import OmegaConfBaseException
 from carbonspec import catalog, checks, figures, listing, outputs, sweep, tables
 from carbonspec.core import InputError, NotEstimable, require_pue
 from carbonspec.estimate import Run, estimate
-from carbonspec.schema import (
-    GRID_WORDS,
-    Format,
-    Hardware,
-    Model,
-    Provider,
-    Region,
-    Settings,
-    Uncertainty,
-)
+from carbonspec.schema import GRID_WORDS, Format, Settings
 
 DEBUG = "CARBONSPEC_DEBUG"
 RUN_FACTS = ("model.device_hours", "model.devices", "model.hours")
+ASSUMPTIONS = ("embodied", "water", "compute")
 TABLE_FORMATS = {Format.text, Format.markdown, Format.latex, Format.csv, Format.json, Format.bibtex}
 ESTIMATE_FORMATS = {Format.text, Format.json, Format.latex, Format.csv, Format.model_card}
 ESTIMATE_FORMATS |= {Format.bibtex}
@@ -137,11 +129,8 @@ def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run
             f"is required for region={chosen['region']} (give region.carbon_intensity=<gCO2eq/kWh>,"
             " and optionally region.pue=<PUE>)",
         )
-    model = replace(
-        catalog.validate(Model, cfg.model, f"model '{chosen['model']}'"),
-        **dict.fromkeys(superseded(given)),
-    )
-    region = catalog.validate(Region, cfg.region, f"region '{chosen['region']}'")
+    model = replace(typed(cfg, "model", chosen["model"], given), **dict.fromkeys(superseded(given)))
+    region = typed(cfg, "region", chosen["region"], given)
     if "region.carbon_intensity" in given:
         # A figure the user gives for the site is the site's figure, whatever the vintage.
         region = replace(
@@ -155,25 +144,32 @@ def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run
         model_key=chosen["model"],
         model=model,
         hardware_key=chosen["hardware"],
-        hardware=catalog.validate(Hardware, cfg.hardware, f"hardware '{chosen['hardware']}'"),
+        hardware=typed(cfg, "hardware", chosen["hardware"], given),
         region_key=chosen["region"],
         region=region,
         provider_key=chosen["provider"],
-        provider=catalog.validate(Provider, cfg.provider, f"provider '{chosen['provider']}'"),
-        uncertainty=catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty"),
+        provider=typed(cfg, "provider", chosen["provider"], given),
+        uncertainty=typed(cfg, "uncertainty", chosen["uncertainty"], given),
         method=settings.method,
         grid=settings.grid,
         pue=settings.pue,
-        **assumptions_of(cfg),
+        **assumptions_of(cfg, chosen, given),
     )
 
 
-def assumptions_of(cfg: DictConfig) -> dict[str, Any]:
+def typed(cfg: DictConfig, group: str, name: str, given: set[str]) -> Any:
+    """A composed group as its typed object. Straight from the packaged file where the command
+    line changed none of its fields (the test suite checks every packaged file against its
+    schema; composing a sweep job's schema once more costs more than its estimate); else
+    validated, so that a bad value or a user's own file fails naming the field."""
+    if catalog.is_packaged(group, name) and not any(k.startswith(f"{group}.") for k in given):
+        return catalog.load_fast(group, name)
+    return catalog.validate(catalog.SCHEMAS[group], cfg[group], f"{group} '{name}'")
+
+
+def assumptions_of(cfg: DictConfig, chosen: Any, given: set[str]) -> dict[str, Any]:
     """The embodied, water and compute assumptions as composed (each overridable)."""
-    return {
-        group: catalog.validate(catalog.SCHEMAS[group], cfg[group], group)
-        for group in ("embodied", "water", "compute")
-    }
+    return {group: typed(cfg, group, chosen[group], given) for group in ASSUMPTIONS}
 
 
 def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:

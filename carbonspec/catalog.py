@@ -8,10 +8,14 @@ The files are the same ones Hydra composes, so both paths see the same facts.
 from __future__ import annotations
 
 import atexit
+import dataclasses
+import enum
 import fnmatch
 import os
 import pickle
 import tempfile
+import types
+import typing
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,16 +29,12 @@ from carbonspec import conf as _conf_package
 from carbonspec.schema import (
     Compute,
     Embodied,
-    GridYear,
     Hardware,
     Model,
-    PowerKind,
     Provider,
     Region,
     Uncertainty,
     Water,
-    WaterIntensity,
-    YearValue,
 )
 
 CONF_DIR = Path(_conf_package.__file__).parent
@@ -122,6 +122,11 @@ def use_search_path(user_dirs: list[Path]) -> None:
             cached.cache_clear()
 
 
+def is_packaged(group: str, name: str) -> bool:
+    """Whether an option comes from carbonspec's own conf/ (not a user's folder)."""
+    return _find(f"{group}/{name}.yaml").parent.parent == CONF_DIR
+
+
 def path_of(group: str, name: str) -> Path:
     """The file a group option is read from (the user's folders first)."""
     return _find(f"{group}/{name}.yaml")
@@ -198,17 +203,32 @@ def load(group: str, name: str) -> Any:
 
 @cache
 def load_fast(group: str, name: str) -> Any:
-    """Like load(), for files already validated by the test suite: ~50x faster (no OmegaConf)."""
-    obj = SCHEMAS[group](**body(group, name))
-    if isinstance(obj, Hardware):
-        obj.power_kind = PowerKind(obj.power_kind)
-    if isinstance(obj, Water):
-        obj.ewif = [WaterIntensity(**e) for e in obj.ewif]
-    if isinstance(obj, Region):
-        obj.grid_years = [GridYear(**e) for e in obj.grid_years]
-        obj.pue_years = [YearValue(**e) for e in obj.pue_years]
-        obj.wue_years = [YearValue(**e) for e in obj.wue_years]
-    return obj
+    """Like load(), for packaged files already validated by the test suite: ~50x faster, as
+    it builds the typed object straight from the YAML, without OmegaConf."""
+    return _build(SCHEMAS[group], body(group, name))
+
+
+def _build(kind: Any, value: Any) -> Any:
+    """``value`` (plain YAML data) as an object of type ``kind``: dataclasses, their nested
+    dataclasses, lists of them and enums are built; other values are taken as they are."""
+    if value is None:
+        return None
+    if isinstance(kind, types.UnionType):  # ``X | None``
+        kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    if typing.get_origin(kind) is list:
+        (item,) = typing.get_args(kind)
+        return [_build(item, v) for v in value]
+    if dataclasses.is_dataclass(kind):
+        hints = _hints(kind)
+        return kind(**{k: _build(hints[k], v) for k, v in value.items()})
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(value)
+    return value
+
+
+@cache
+def _hints(kind: type) -> dict[str, Any]:
+    return typing.get_type_hints(kind)
 
 
 @dataclass(frozen=True)

@@ -634,7 +634,7 @@ def by_region_table(
             **{
                 group: catalog.validate(catalog.SCHEMAS[group], cfg[group], group)
                 for group in ("embodied", "water", "compute")
-            },
+            },  # the assumptions as composed, overrides included
         ),
         pattern,
     )

@@ -191,3 +191,15 @@ def test_two_sweeps_started_together_keep_their_own_folders(tmp_path):
     ]
     assert sorted({r["model"] for r in s["rows"]}.pop() for s in summaries) == ["bloom", "gpt3"]
     assert all(len(s["rows"]) == 2 for s in summaries)
+
+
+def test_a_file_parsed_once_per_sweep_is_not_shared_between_its_jobs():
+    from hydra import compose, initialize_config_module
+
+    from hydra_plugins.carbonspec_sweeper.sweeper import files_parsed_once
+
+    with initialize_config_module("carbonspec.conf", version_base="1.3"), files_parsed_once():
+        changed = compose("config", ["model=gpt3", "model.device_hours=1000"])
+        again = compose("config", ["model=gpt3"])
+    assert changed.model.device_hours == 1000
+    assert again.model.device_hours == 3_552_000  # GPT-3's V100-hours, Patterson et al. 2021

@@ -210,12 +210,14 @@ def model_card(result: dict[str, Any]) -> str:
     """A Hugging Face model card's front matter (co2_eq_emissions, in grams of operational
     CO2eq) written by a YAML library, so any name is quoted right; then the card's text."""
     devices = f"{render.thousands(result['devices'])} x " if result.get("devices") else ""
+    basis = result["device_hours_basis"]
+    hours = render.bare(render.device_hours(result["device_hours"], basis))
     block = {
         "co2_eq_emissions": {
             "emissions": round(result["emissions_kg"] * 1000),
             "source": (
                 f"carbonspec estimate, method={result['method']}: {render.plain(result['power_w'])}"
-                f" W x {render.plain(result['device_hours'])} device-hours x PUE"
+                f" W x {hours} device-hours ({basis}) x PUE"
                 f" {render.plain(result['pue'])} x"
                 f" {render.plain(result['carbon_intensity_g_per_kwh'])} gCO2eq/kWh"
                 f" ({result['grid_scope']} grid, {result['grid_year']})"

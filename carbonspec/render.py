@@ -110,6 +110,17 @@ def thousands(value: float | None) -> str:
     return f"{d.to_integral_value():,}" if d == d.to_integral_value() else f"{d.normalize():,}"
 
 
+def device_hours(value: float | None, basis: str | None = None) -> str:
+    """Device-hours as printed: exact where published or derived from devices x hours; an
+    estimate from compute to three significant figures (67,381, not 67,380.90425173505)."""
+    return sig(value) if basis == "compute" else thousands(value)
+
+
+def sci_tex(value: float | None) -> str:
+    r"""A large count for LaTeX prose: \num{8.4e22}, which siunitx sets as 8.4 x 10^22."""
+    return "n/a" if value is None else rf"\num{{{value:.3g}}}".replace("e+", "e")
+
+
 def percent(value: float | None, places: int = 1) -> str:
     return "n/a" if value is None else f"{value:+.{places}f}%"
 
@@ -249,6 +260,8 @@ def environment() -> jinja2.Environment:
         md=markdown_escape,
         sig=sig,
         thousands=thousands,
+        device_hours=device_hours,
+        sci_tex=sci_tex,
         percent=percent,
         plain=plain,
         sci=sci,

@@ -34,6 +34,20 @@ def test_planning_llama2_7b_from_size_and_tokens(cli):
     assert out["emissions_t_low"] < out["emissions_t"] < out["emissions_t_high"]
 
 
+def test_estimated_device_hours_are_printed_as_estimates(cli):
+    args = ("model=custom", "model.parameters=7e9", "model.tokens=2e12",
+            "hardware=a100_sxm4_80gb", "region=meta-us")  # fmt: skip
+    # 8.4e22 FLOPs / (312 TFLOPS x 0.35 x 3,600 s) = 213,675.2 GPU-hours, shown whole
+    text = cli(*args).stdout
+    assert "213,675 device-hours (compute)" in text and "x 213,675 h x PUE" in text
+    assert "213,675.2" not in text
+    paragraph = cli(*args, "format=latex").stdout
+    assert r"takes an estimated \num{213675}~GPU-hours" in paragraph
+    assert r"\num{8.4e22}~FLOPs" in paragraph
+    card = cli(*args, "format=model_card").stdout
+    assert "an estimated 213,675 device-hours" in card and "213675 device-hours (compute)" in card
+
+
 def test_published_device_hours_win_and_compute_is_a_check(cli):
     out = as_json(cli("model=gpt3", "format=json"))
     assert out["device_hours"] == 3_552_000 and out["device_hours_basis"] == "reported"

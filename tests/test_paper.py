@@ -24,7 +24,7 @@ TABLES = [
     "footprint",
     "compute",
 ]
-PARAGRAPHS = ["gpt3", "bloom", "funsearch"]
+PARAGRAPHS = ["gpt3", "bloom", "funsearch", "olmo2_13b"]  # OLMo 2: device-hours from compute
 HOSTILE = r"R&D_100% {x} ~#1 $y^2$ \foo 模型"
 TWO_COLUMN = r"""\documentclass[twocolumn]{article}
 \setlength{\textwidth}{6.25in}\setlength{\columnsep}{0.25in}

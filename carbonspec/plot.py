@@ -57,6 +57,7 @@ def bar_chart(
     wrapped = "\n".join(textwrap.wrap(title, 80))
     fig.suptitle(wrapped, fontsize=9, y=1 - 0.1 / height, va="top")
     labels, positions = [], []
+    rightmost = 0.0
     for y, row in enumerate(shown):
         positions.append(y)
         if row is None:
@@ -69,17 +70,23 @@ def bar_chart(
         color = GREEN if row is rows[0] else GREY
         start = floor if log else 0.0
         ax.barh(y, max(value - start, 0.0), left=start, height=0.7, color=color)
+        end = max(value, floor)
         if row.get("emissions_t_low") is not None:
             low, high = row["emissions_t_low"], row["emissions_t_high"]
             ax.plot([max(low, floor) if log else low, high], [y, y], color="black", linewidth=0.8)
+            end = max(end, high)
         marker = "zero" if value == 0 else sig(value)
-        ax.annotate(marker, (max(value, floor), y), xytext=(3, 0), textcoords="offset points",
+        # the value beside the end of the bar or of its interval, so no line crosses it
+        ax.annotate(marker, (end, y), xytext=(3, 0), textcoords="offset points",
                     va="center", fontsize=6.5)  # fmt: skip
+        rightmost = max(rightmost, end)
         labels.append(short(row.get("figure_label") or row.get("region", "")))
     ax.set_yticks(positions, labels, fontsize=7)
     ax.set_ylim(len(shown) - 0.5, -0.5)  # greenest on top
     if log:
         ax.set_xscale("log")
+    # room for the rightmost value's label, which autoscaling does not count
+    ax.set_xlim(right=rightmost * (2.0 if log else 1.12) if rightmost > 0 else None)
     ax.set_xlabel("Estimated emissions (t CO$_2$eq)" + (", log scale" if log else ""), fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
     ax.grid(axis="x", linewidth=0.4, alpha=0.6)

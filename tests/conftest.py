@@ -50,15 +50,27 @@ def cli(tmp_path):
     return lambda *args: run_here(*args, cwd=tmp_path)
 
 
-@pytest.fixture
-def pdflatex() -> str:
-    """pdflatex, or a skip; never a skip in CI, where .ci/run installs TeX Live."""
-    exe = shutil.which("pdflatex")
+def system_tool(name: str, package: str) -> str:
+    """A program the tests need from the system, or a skip; never a skip in CI, where .ci/run
+    installs it."""
+    exe = shutil.which(name)
     if exe is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("pdflatex is missing in CI: .ci/run must install TeX Live")
-        pytest.skip("pdflatex not installed")
+            pytest.fail(f"{name} is missing in CI: .ci/run must install {package}")
+        pytest.skip(f"{name} not installed ({package})")
     return exe
+
+
+@pytest.fixture
+def pdflatex() -> str:
+    return system_tool("pdflatex", "TeX Live")
+
+
+@pytest.fixture
+def poppler() -> None:
+    """pdftotext and pdftoppm, to read and look at the compiled PDFs."""
+    system_tool("pdftotext", "poppler-utils")
+    system_tool("pdftoppm", "poppler-utils")
 
 
 @pytest.fixture(scope="session")

@@ -140,28 +140,29 @@ FIELDS = (
 )  # fmt: skip
 
 
+def with_range(name: str, low_central_high: core.Range) -> dict[str, float]:
+    """A figure and its interval as three JSON fields: name, name_low, name_high."""
+    low, central, high = low_central_high
+    return {name: central, f"{name}_low": low, f"{name}_high": high}
+
+
 def fields(
     e: EmbodiedResult | None, w: WaterResult | None, operational: core.Range
 ) -> dict[str, Any]:
     """The JSON fields of the footprint beyond operational CO2 (None where not computed)."""
     if e is None or w is None:
         return dict.fromkeys(FIELDS)
+    total = (operational[0] + e.t[0], operational[1] + e.t[1], operational[2] + e.t[2])
     return {
-        "embodied_emissions_t": e.t[1],
-        "embodied_emissions_t_low": e.t[0],
-        "embodied_emissions_t_high": e.t[2],
+        **with_range("embodied_emissions_t", e.t),
         "embodied_device_kg": e.device_kg,
         "embodied_source": e.device_kg_source,
         "embodied_scope": e.scope,
         **{f"embodied_{k}": v for k, v in e.assumptions.items()},
-        "total_emissions_t": operational[1] + e.t[1],
-        "total_emissions_t_low": operational[0] + e.t[0],
-        "total_emissions_t_high": operational[2] + e.t[2],
+        **with_range("total_emissions_t", total),
         "water_onsite_l": w.onsite_l[1],
         "water_offsite_l": w.offsite_l[1],
-        "water_l": w.total_l[1],
-        "water_l_low": w.total_l[0],
-        "water_l_high": w.total_l[2],
+        **with_range("water_l", w.total_l),
         "wue_l_per_kwh": w.wue,
         "wue_source": w.wue_source,
         "ewif_l_per_kwh": w.ewif,

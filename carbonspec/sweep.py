@@ -68,13 +68,20 @@ def read_records(sweep_dir: Path) -> Records:
     return found
 
 
-def expected_jobs(sweep_dir: Path) -> int | None:
-    """How many jobs the sweep's overrides make (from the multirun.yaml Hydra saved)."""
+def saved_config(sweep_dir: Path) -> dict[str, Any]:
+    """The sweep's config as the sweeper saved it (multirun.yaml), or {} if there is none."""
     path = sweep_dir / "multirun.yaml"
     if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def expected_jobs(sweep_dir: Path) -> int | None:
+    """How many jobs the sweep's overrides make (from the multirun.yaml Hydra saved)."""
+    config = saved_config(sweep_dir)
+    if not config:
         return None
-    task = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("hydra", {})
-    overrides = (task.get("overrides") or {}).get("task") or []
+    overrides = ((config.get("hydra") or {}).get("overrides") or {}).get("task") or []
     count = 1
     for override in overrides:
         _, _, value = override.partition("=")
@@ -106,7 +113,9 @@ def write_summary(sweep_dir: Path, interrupted: int = 0) -> int:
     table = summary_table(good, "summary", sweep_caption(good))
     table.summary = {"failed": found.failed, "skipped": found.skipped, "did_not_run": missing}
     table.outcomes = outcome_lines(found.failed, found.skipped, missing)
-    files = outputs.write_table(table, sweep_dir)
+    # the LaTeX at the width the sweep asked for (latex.width=column for a two-column paper)
+    width = (saved_config(sweep_dir).get("latex") or {}).get("width") or "text"
+    files = outputs.write_table(table, sweep_dir, width)
     print(files["summary.md"], end="")  # the failed, skipped and unrun jobs are listed in it
     print(f"\nsummary written to {sweep_dir}/summary.md (.tex .csv .json .png .pdf)")
     return len(found.failed) + missing

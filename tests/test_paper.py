@@ -8,12 +8,13 @@ A document fails on any error, any undefined citation or reference, any overfull
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from carbonspec import latex, references
+from carbonspec import catalog, latex, references
 
 TABLES = [
     "seed_verification",
@@ -100,8 +101,21 @@ def bundles(tmp_path_factory, run_in):
                    f"latex.width={width}")  # fmt: skip
         for model in PARAGRAPHS:
             export(cli, folder / widths[doc][0], f"model={model}")
+        sweep_summary(run_in, root / f"sweep-{doc}", folder / widths[doc][0], widths[doc][0])
         export(cli, folder / widths[doc][0], f"hydra.searchpath=[file://{conf}]", "model=hostile")
     return folders, widths
+
+
+def sweep_summary(run_in, cwd: Path, into: Path, width: str) -> None:
+    """A real 22-job sweep at the paper's width; its summary.tex goes into the paper."""
+    cwd.mkdir()
+    regions = catalog.matching("region", "aws-*")[:22]
+    result = run_in("-m", "model=gpt3", "region=" + ",".join(regions), f"latex.width={width}",
+                    cwd=cwd)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [summary] = cwd.glob("outputs/sweeps/*/*/summary.tex")
+    assert summary.read_text().count(r"\\") >= 22  # every job is a row
+    shutil.copyfile(summary, into / "sweep_summary.tex")
 
 
 def compile_doc(folder: Path, doc: str, subfolders: list[str]) -> tuple[str, Path]:

@@ -33,8 +33,9 @@ DEBUG = "CARBONSPEC_DEBUG"
 RUN_FACTS = ("model.device_hours", "model.devices", "model.hours")
 ASSUMPTIONS = ("embodied", "water", "compute")
 TABLE_FORMATS = {Format.text, Format.markdown, Format.latex, Format.csv, Format.json, Format.bibtex}
-ESTIMATE_FORMATS = {Format.text, Format.json, Format.latex, Format.csv, Format.model_card}
-ESTIMATE_FORMATS |= {Format.bibtex}
+ESTIMATE_FORMATS = {
+    Format.text, Format.json, Format.latex, Format.csv, Format.model_card, Format.bibtex
+}  # fmt: skip
 
 
 def settings_of(cfg: DictConfig) -> Settings:
@@ -178,10 +179,17 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
     refuse_what_cannot_apply(cfg, settings, given)
     fmt, width = settings.format, settings.latex.width.value
     if cfg.get("table") is not None:
-        name = HydraConfig.get().runtime.choices["table"]
-        result = tables.build(cfg, name, settings, table_options(cfg, settings, given))
         if multirun:
             raise catalog.ConfigError("a table is one output, not a sweep: run it without -m")
+        chosen = HydraConfig.get().runtime.choices
+        node = OmegaConf.to_container(cfg.table, resolve=True)
+        # a by-region table is one run in every region: the run as composed, overrides included
+        template = None
+        if node.get("kind") == "by_region" and cfg.get("model") is not None:
+            template = run_from_config(cfg, settings, given)
+        uncertainty = typed(cfg, "uncertainty", chosen["uncertainty"], given)
+        options = table_options(cfg, settings, given)
+        result = tables.build(node, chosen["table"], options, uncertainty, template)
         outputs.emit_tables([result], fmt, out_dir, settings.export_dir, width)
     elif cfg.get("model") is not None:
         run = run_from_config(cfg, settings, given)

@@ -124,7 +124,7 @@ def use_search_path(user_dirs: list[Path]) -> None:
 
 def is_packaged(group: str, name: str) -> bool:
     """Whether an option comes from carbonspec's own conf/ (not a user's folder)."""
-    return _find(f"{group}/{name}.yaml").parent.parent == CONF_DIR
+    return path_of(group, name).parent.parent == CONF_DIR
 
 
 def path_of(group: str, name: str) -> Path:
@@ -213,21 +213,31 @@ def _build(kind: Any, value: Any) -> Any:
     dataclasses, lists of them and enums are built; other values are taken as they are."""
     if value is None:
         return None
-    if isinstance(kind, types.UnionType):  # ``X | None``
-        kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    kind = non_optional(kind)
     if typing.get_origin(kind) is list:
         (item,) = typing.get_args(kind)
         return [_build(item, v) for v in value]
-    if dataclasses.is_dataclass(kind):
-        hints = _hints(kind)
-        return kind(**{k: _build(hints[k], v) for k, v in value.items()})
+    fields = field_types(kind)
+    if fields is not None:
+        return kind(**{k: _build(fields[k], v) for k, v in value.items()})
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         return kind(value)
     return value
 
 
+def non_optional(kind: Any) -> Any:
+    """``X`` for ``X | None``; any other type as it is (a union of several stays a union)."""
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(kind) if a is not type(None)]
+        return inner[0] if len(inner) == 1 else kind
+    return kind
+
+
 @cache
-def _hints(kind: type) -> dict[str, Any]:
+def field_types(kind: Any) -> dict[str, Any] | None:
+    """A dataclass's fields and their types; None for anything that is not a dataclass."""
+    if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
+        return None
     return typing.get_type_hints(kind)
 
 

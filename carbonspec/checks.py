@@ -8,10 +8,7 @@ dies on a job that cannot be composed.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import types
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +17,9 @@ import yaml
 from carbonspec import catalog
 from carbonspec.schema import Settings, TableSpec
 
-GROUPS = ("model", "hardware", "region", "provider", "table")
-GROUPS += ("uncertainty", "embodied", "water", "compute")
 # Each group's node and the schema of its fields; the table's own node is a TableSpec.
 NODE_SCHEMAS: dict[str, type] = {**catalog.SCHEMAS, "table": TableSpec}
+GROUPS = tuple(NODE_SCHEMAS)
 SWEEP_SYNTAX = (",", "glob(", "range(", "choice(", "interval(")
 OWN_KEYS = ("hydra", "list")  # Hydra's own options, and carbonspec's list=
 
@@ -130,14 +126,7 @@ def check_key(key: str) -> None:
 
 def fields_of(schema: Any) -> dict[str, Any] | None:
     """A dataclass's fields and their types (Optional unwrapped); None for anything else."""
-    origin = typing.get_origin(schema)
-    if origin in (typing.Union, types.UnionType):
-        inner = [a for a in typing.get_args(schema) if a is not type(None)]
-        return fields_of(inner[0]) if len(inner) == 1 else None
-    if not dataclasses.is_dataclass(schema):
-        return None
-    hints = typing.get_type_hints(schema)
-    return {f.name: hints[f.name] for f in dataclasses.fields(schema)}
+    return catalog.field_types(catalog.non_optional(schema))
 
 
 def with_schema_keys(argv: list[str]) -> list[str]:

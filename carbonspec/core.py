@@ -7,8 +7,10 @@ tested directly and reused by the CLI, the tables and the sweeps alike.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from typing import Protocol, TypeVar
 
 W_PER_KW = 1000.0
 G_PER_KG = 1000.0
@@ -198,6 +200,20 @@ def nearest_year(available: list[int], wanted: int | None) -> tuple[int, str | N
     return years[0], f"no figure for {wanted} or before; the earliest, {years[0]}, is used"
 
 
+class Yearly(Protocol):
+    year: int
+
+
+Y = TypeVar("Y", bound=Yearly)
+
+
+def entry_for_year(entries: Sequence[Y], wanted: int | None) -> tuple[Y, str | None]:
+    """The entry of a yearly series (grid figures, PUE, WUE) that nearest_year picks, and its
+    note."""
+    year, note = nearest_year([e.year for e in entries], wanted)
+    return next(e for e in entries if e.year == year), note
+
+
 # -- formulas -------------------------------------------------------------------------------------
 
 
@@ -242,11 +258,16 @@ def calculator_counterfactual_kg(energy_kwh: float, lowest_impact_g_per_kwh: flo
     return js_to_fixed2(energy_kwh * js_parse_int(lowest_impact_g_per_kwh) / G_PER_KG)
 
 
+def facility_energy_kwh(power_w: float, device_hours: float, pue: float) -> float:
+    """energy = power x device-hours x PUE (the facility's, overhead included)."""
+    return power_w * device_hours / W_PER_KW * pue
+
+
 def tdp_footprint(
     power_w: float, device_hours: float, pue: float, intensity_g_per_kwh: float
 ) -> Footprint:
     """energy = power x device-hours x PUE; emissions = energy x intensity. No rounding."""
-    energy = power_w * device_hours / W_PER_KW * pue
+    energy = facility_energy_kwh(power_w, device_hours, pue)
     intensity = intensity_g_per_kwh / G_PER_KG
     return Footprint(energy, intensity, energy * intensity)
 

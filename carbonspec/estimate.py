@@ -108,8 +108,8 @@ def grid_figure(region: Region, method: Method, grid: str, run_year: int | None)
             note = "the run's year is not known; the latest figure is used"
     else:
         wanted = int(asked)
-    year, year_note = core.nearest_year([e.year for e in series], wanted)
-    entry = next(e for e in series if e.year == year)
+    entry, year_note = core.entry_for_year(series, wanted)
+    year = entry.year
     value = core.require_intensity(f"region.grid_years[{year}]", entry.g_per_kwh)
     others = [e.g_per_kwh for e in series if abs(e.year - year) == 1]
     if entry.production_g_per_kwh is not None:
@@ -138,10 +138,9 @@ def pue_of(run: Run, year: int | None) -> tuple[float, str, int | None]:
         return core.require_pue("pue", run.pue), "set on the command line", None
     region = run.region
     if region.pue_years:
-        chosen, note = core.nearest_year([p.year for p in region.pue_years], year)
-        entry = next(p for p in region.pue_years if p.year == chosen)
+        entry, note = core.entry_for_year(region.pue_years, year)
         source = entry.source + (f" ({note})" if note else "")
-        return core.require_pue(f"region.pue_years[{chosen}]", entry.value), source, chosen
+        return core.require_pue(f"region.pue_years[{entry.year}]", entry.value), source, entry.year
     if region.pue is not None:
         return core.require_pue("region.pue", region.pue), region.pue_source or "region", None
     provider = run.provider
@@ -414,7 +413,7 @@ def beyond_co2(
     embodied = footprint.embodied(run.hardware, span, run.embodied)
     powers = core.ordered(power_range(run.hardware, power_w, run.uncertainty))
     pues = core.ordered(pue_range(run, result.pue))
-    energy = tuple(core.tdp_footprint(powers[i], span[i], pues[i], 0).energy_kwh for i in range(3))
+    energy = tuple(core.facility_energy_kwh(powers[i], span[i], pues[i]) for i in range(3))
     water = footprint.water(energy, pues, run.region, run.provider, year, run.water)  # type: ignore[arg-type]
     return footprint.fields(embodied, water, operational)  # type: ignore[arg-type]
 

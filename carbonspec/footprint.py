@@ -91,8 +91,7 @@ class Figure:
 def wue_of(region: Region, provider: Provider, year: int | None, w: Water) -> Figure:
     """On-site WUE: the region's for the year, else the provider's fleet figure, else default."""
     if region.wue_years:
-        chosen, note = core.nearest_year([y.year for y in region.wue_years], year)
-        entry = next(y for y in region.wue_years if y.year == chosen)
+        entry, note = core.entry_for_year(region.wue_years, year)
         source = entry.source + (f" ({note})" if note else "")
         return Figure(entry.value, source, entry.value, entry.value)
     if provider.wue is not None:
@@ -122,8 +121,8 @@ def water(
     core.require_number("water WUE", wue.value, 0.0, 20.0, "between 0 and 20 L/kWh")
     core.require_number("water EWIF", ewif.value, 0.0, 100.0, "between 0 and 100 L/kWh")
     wues, ewifs = (wue.low, wue.value, wue.high), (ewif.low, ewif.value, ewif.high)
-    onsite = tuple(core.water_litres(energy_kwh[i], pue[i], wues[i], 0.0)[0] for i in range(3))
-    offsite = tuple(core.water_litres(energy_kwh[i], pue[i], 0.0, ewifs[i])[1] for i in range(3))
+    litres = [core.water_litres(energy_kwh[i], pue[i], wues[i], ewifs[i]) for i in range(3)]
+    onsite, offsite = tuple(pair[0] for pair in litres), tuple(pair[1] for pair in litres)
     total = tuple(onsite[i] + offsite[i] for i in range(3))
     return WaterResult(
         onsite, offsite, total, wue.value, wue.source, ewif.value, ewif.source, w.kind,  # type: ignore[arg-type]

@@ -45,8 +45,9 @@ def latex_table(table: Table, width_name: str) -> str:
         for f in table.footnotes
     ]
     notes += [render.latex_escape(line) for line in table.outcomes]
-    if latex.abbreviations(cols, width):
-        notes.append(render.latex_escape("; ".join(latex.abbreviations(cols, width)) + "."))
+    abbreviations = latex.abbreviations(cols, width)
+    if abbreviations:
+        notes.append(render.latex_escape("; ".join(abbreviations) + "."))
     layout = latex.layout(cols, body, footer, notes, width, table.long)
     caption = render.latex_escape(table.caption)
     if table.cites:
@@ -77,7 +78,7 @@ def table_csv(table: Table) -> str:
         for c in cols:
             value = row.get(c.field)
             if c.style == "interval":
-                cells += list(value) if value else ["", ""]
+                cells += [csv_value(v) for v in value] if value else ["", ""]
             else:
                 cells.append(csv_value(value))
         writer.writerow(cells + (["ok"] if status else []))

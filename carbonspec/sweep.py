@@ -48,9 +48,11 @@ class Records:
         return max((self.expected or done) - done, 0)
 
 
-def read_records(sweep_dir: Path) -> Records:
-    """Every job's record under a sweep folder; a record that cannot be read is a failure."""
-    found = Records(expected=expected_jobs(sweep_dir))
+def read_records(sweep_dir: Path, config: dict[str, Any] | None = None) -> Records:
+    """Every job's record under a sweep folder; a record that cannot be read is a failure.
+    ``config`` is the sweep's saved config, if already read."""
+    config = saved_config(sweep_dir) if config is None else config
+    found = Records(expected=expected_jobs(sweep_dir, config))
     jobs = [p for p in sweep_dir.iterdir() if p.is_dir() and not p.name.startswith(".")]
     for job in sorted(
         jobs, key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name)
@@ -76,9 +78,9 @@ def saved_config(sweep_dir: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def expected_jobs(sweep_dir: Path) -> int | None:
+def expected_jobs(sweep_dir: Path, config: dict[str, Any] | None = None) -> int | None:
     """How many jobs the sweep's overrides make (from the multirun.yaml Hydra saved)."""
-    config = saved_config(sweep_dir)
+    config = saved_config(sweep_dir) if config is None else config
     if not config:
         return None
     overrides = ((config.get("hydra") or {}).get("overrides") or {}).get("task") or []
@@ -98,7 +100,8 @@ def is_sweep(folder: Path) -> bool:
 def write_summary(sweep_dir: Path, interrupted: int = 0) -> int:
     """summary.{md,tex,csv,json,png,pdf} in the sweep folder; the Markdown is printed.
     Returns the number of failed jobs (jobs that never ran count as failed)."""
-    found = read_records(sweep_dir)
+    config = saved_config(sweep_dir)
+    found = read_records(sweep_dir, config)
     missing = max(found.missing, interrupted)
     good = [r for r in found.results if finite(r)]
     found.failed += [
@@ -114,7 +117,7 @@ def write_summary(sweep_dir: Path, interrupted: int = 0) -> int:
     table.summary = {"failed": found.failed, "skipped": found.skipped, "did_not_run": missing}
     table.outcomes = outcome_lines(found.failed, found.skipped, missing)
     # the LaTeX at the width the sweep asked for (latex.width=column for a two-column paper)
-    width = (saved_config(sweep_dir).get("latex") or {}).get("width") or "text"
+    width = (config.get("latex") or {}).get("width") or "text"
     files = outputs.write_table(table, sweep_dir, width)
     print(files["summary.md"], end="")  # the failed, skipped and unrun jobs are listed in it
     print(f"\nsummary written to {sweep_dir}/summary.md (.tex .csv .json .png .pdf)")

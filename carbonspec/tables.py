@@ -14,11 +14,9 @@ import string
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
-
 from carbonspec import catalog, core
 from carbonspec.estimate import Run, estimate
-from carbonspec.schema import Method, Model, Region, Settings, TableSpec, Uncertainty
+from carbonspec.schema import Method, Model, Region, TableSpec, Uncertainty
 
 SUMMARY_COLUMNS = [
     "model", "region", "hardware", "zone", "grid_year", "intensity", "pue", "estimate", "interval",
@@ -106,16 +104,24 @@ def build_named(name: str, options: Options | None = None) -> Table:
     return build_from(spec, name, options or Options())
 
 
-def build(cfg: DictConfig, name: str, settings: Settings, options: Options) -> Table:
-    """The table Hydra composed (it may come from a user's own config folder)."""
-    spec = checked(OmegaConf.to_container(cfg.table, resolve=True), name)
+def build(
+    table_node: dict[str, Any],
+    name: str,
+    options: Options,
+    uncertainty: Uncertainty,
+    template: Run | None = None,
+) -> Table:
+    """The table as composed (it may come from a user's own config folder). A by-region table
+    needs the ``template`` run: the model, hardware and assumptions as composed."""
+    spec = checked(table_node, name)
     # method and grid as the table's file has them: a command-line change is an Option, so the
     # caption can say the table was recomputed
     original = catalog.read_plain("table", name)
     spec |= {k: original[k] for k in ("method", "grid") if k in original}
-    uncertainty = catalog.validate(Uncertainty, cfg.uncertainty, "uncertainty")
     if spec.get("kind") == "by_region":
-        return by_region_table(spec, name, cfg, settings, uncertainty)
+        if template is None:
+            raise catalog.ConfigError(f"table={name} needs a model, e.g. model=gpt3")
+        return by_region_table(spec, name, template)
     return build_from(spec, name, options, uncertainty)
 
 
@@ -607,37 +613,10 @@ def grid_phrase(grid: str) -> str:
     )
 
 
-def by_region_table(
-    spec: dict[str, Any], name: str, cfg: DictConfig, settings: Settings, unc: Uncertainty
-) -> Table:
-    """The fast path: the model and hardware composed once, every matching region merged in."""
-    from hydra.core.hydra_config import HydraConfig
-
-    if cfg.get("model") is None:
-        raise catalog.ConfigError("table=by_region needs a model, e.g. model=gpt3")
-    choices = HydraConfig.get().runtime.choices
+def by_region_table(spec: dict[str, Any], name: str, template: Run) -> Table:
+    """The fast path: the run composed once, every matching region merged in."""
     pattern = spec.get("regions", "*")
-    rows, skipped = region_rows(
-        Run(
-            model_key=choices["model"],
-            model=catalog.validate(Model, cfg.model, "model"),
-            hardware_key=choices["hardware"],
-            hardware=catalog.validate(catalog.SCHEMAS["hardware"], cfg.hardware, "hardware"),
-            region_key="",
-            region=Region(name="", display_name=""),
-            provider_key="",
-            provider=catalog.SCHEMAS["provider"](name=""),
-            uncertainty=unc,
-            method=settings.method,
-            grid=settings.grid,
-            pue=settings.pue,
-            **{
-                group: catalog.validate(catalog.SCHEMAS[group], cfg[group], group)
-                for group in ("embodied", "water", "compute")
-            },  # the assumptions as composed, overrides included
-        ),
-        pattern,
-    )
+    rows, skipped = region_rows(template, pattern)
     if not rows:
         raise catalog.ConfigError(
             f"table.regions={pattern!r} matches no region that can be estimated"

@@ -20,6 +20,9 @@ from typing import Any
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
+from hydra.plugins.config_source import ConfigSource
+from hydra.plugins.search_path_plugin import SearchPathPlugin
+from hydra.plugins.sweeper import Sweeper
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -31,6 +34,7 @@ from carbonspec.schema import GRID_WORDS, Format, Settings
 
 DEBUG = "CARBONSPEC_DEBUG"
 RUN_FACTS = ("model.device_hours", "model.devices", "model.hours")
+REGIONAL = ("region", "provider")  # what a by-region table varies: a command-line region.pue too
 ASSUMPTIONS = ("embodied", "water", "compute")
 TABLE_FORMATS = {Format.text, Format.markdown, Format.latex, Format.csv, Format.json, Format.bibtex}
 ESTIMATE_FORMATS = {
@@ -130,8 +134,13 @@ def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run
             f"is required for region={chosen['region']} (give region.carbon_intensity=<gCO2eq/kWh>,"
             " and optionally region.pue=<PUE>)",
         )
-    model = replace(typed(cfg, "model", chosen["model"], given), **dict.fromkeys(superseded(given)))
-    region = typed(cfg, "region", chosen["region"], given)
+    files = composed(chosen)
+
+    def typed_group(group: str) -> Any:
+        return typed(cfg, group, chosen[group], given, files)
+
+    model = replace(typed_group("model"), **dict.fromkeys(superseded(given)))
+    region = typed_group("region")
     if "region.carbon_intensity" in given:
         # A figure the user gives for the site is the site's figure, whatever the vintage.
         region = replace(
@@ -145,32 +154,46 @@ def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run
         model_key=chosen["model"],
         model=model,
         hardware_key=chosen["hardware"],
-        hardware=typed(cfg, "hardware", chosen["hardware"], given),
+        hardware=typed_group("hardware"),
         region_key=chosen["region"],
         region=region,
         provider_key=chosen["provider"],
-        provider=typed(cfg, "provider", chosen["provider"], given),
-        uncertainty=typed(cfg, "uncertainty", chosen["uncertainty"], given),
+        provider=typed_group("provider"),
+        uncertainty=typed_group("uncertainty"),
         method=settings.method,
         grid=settings.grid,
         pue=settings.pue,
-        **assumptions_of(cfg, chosen, given),
+        **{group: typed_group(group) for group in ASSUMPTIONS},
     )
 
 
-def typed(cfg: DictConfig, group: str, name: str, given: set[str]) -> Any:
-    """A composed group as its typed object. Straight from the packaged file where the command
-    line changed none of its fields (the test suite checks every packaged file against its
-    schema; composing a sweep job's schema once more costs more than its estimate); else
-    validated, so that a bad value or a user's own file fails naming the field."""
-    if catalog.is_packaged(group, name) and not any(k.startswith(f"{group}.") for k in given):
-        return catalog.load_fast(group, name)
+def composed(chosen: Any) -> catalog.Composition | None:
+    """Which files set each group's keys in the config Hydra composed, from carbonspec's own
+    composition of the same choices; None where a file uses a feature that composition does not
+    mirror (every group is then validated from Hydra's config)."""
+    try:
+        return catalog.compose({group: chosen.get(group) for group in catalog.groups()})
+    except catalog.ConfigError:
+        return None
+
+
+def typed(
+    cfg: DictConfig,
+    group: str,
+    name: str,
+    given: set[str],
+    files: catalog.Composition | None = None,
+) -> Any:
+    """A composed group as its typed object. Straight from the packaged file where nothing
+    else set any of its fields: not the command line, not another composed file (a model's
+    ``# @package _global_`` file may set ``hardware.power_w``). The test suite checks every
+    packaged file against its schema, and validating a sweep job's groups once more costs more
+    than its estimate. Else validated from Hydra's config, so that a bad value or a user's own
+    file fails naming the field."""
+    untouched = files is not None and files.choices.get(group) == name and files.untouched(group)
+    if untouched and not any(k.startswith(f"{group}.") for k in given):
+        return files.typed(group)  # type: ignore[union-attr]
     return catalog.validate(catalog.SCHEMAS[group], cfg[group], f"{group} '{name}'")
-
-
-def assumptions_of(cfg: DictConfig, chosen: Any, given: set[str]) -> dict[str, Any]:
-    """The embodied, water and compute assumptions as composed (each overridable)."""
-    return {group: typed(cfg, group, chosen[group], given) for group in ASSUMPTIONS}
 
 
 def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
@@ -186,8 +209,12 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         # a by-region table is one run in every region: the run as composed, overrides included
         template = None
         if node.get("kind") == "by_region" and cfg.get("model") is not None:
-            template = run_from_config(cfg, settings, given)
-        uncertainty = typed(cfg, "uncertainty", chosen["uncertainty"], given)
+            template = tables.Template(
+                run_from_config(cfg, settings, given),
+                {g: chosen[g] for g in ("model", "hardware") if g in given},
+                {k: plain(OmegaConf.select(cfg, k)) for k in given if k.split(".")[0] in REGIONAL},
+            )
+        uncertainty = typed(cfg, "uncertainty", chosen["uncertainty"], given, composed(chosen))
         options = table_options(cfg, settings, given)
         result = tables.build(node, chosen["table"], options, uncertainty, template)
         outputs.emit_tables([result], fmt, out_dir, settings.export_dir, width)
@@ -205,6 +232,11 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         options = table_options(cfg, settings, given)
         results = [tables.build_named(name, options) for name in settings.main_tables]
         outputs.emit_tables(results, fmt, out_dir, settings.export_dir, width)
+
+
+def plain(value: Any) -> Any:
+    """A value from Hydra's config as plain data."""
+    return OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
 
 
 def message(err: BaseException) -> str:
@@ -228,10 +260,11 @@ def hydra_main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     multirun = hc.mode == RunMode.MULTIRUN
-    # Tables read model and region files directly: let them see the user's folders too.
-    catalog.use_search_path([Path(s.path) for s in hc.runtime.config_sources if s.schema == "file"])
+    # Tables compose models and regions themselves: in the same folders, in the same order.
+    catalog.use_search_path(search_dirs(hc.runtime.config_sources))
     try:
-        dispatch(cfg, out_dir, multirun)
+        with catalog.reading():  # one view of the config files for the whole run
+            dispatch(cfg, out_dir, multirun)
     except Exception as err:
         if os.environ.get(DEBUG):
             raise
@@ -243,6 +276,18 @@ def hydra_main(cfg: DictConfig) -> None:
         discard(out_dir)
         print(one_line(err), file=sys.stderr)
         sys.exit(2)
+
+
+def search_dirs(sources: Any) -> list[Path]:
+    """Hydra's config sources as folders, in Hydra's order; the packaged configs (served by
+    Hydra or by carbonspec's config source) are conf/."""
+    dirs = []
+    for source in sources:
+        if source.schema == "file":
+            dirs.append(Path(source.path))
+        elif source.path == "carbonspec.conf":
+            dirs.append(catalog.CONF_DIR)
+    return dirs
 
 
 def discard(run_dir: Path) -> None:
@@ -258,24 +303,39 @@ def discard(run_dir: Path) -> None:
 
 
 def make_sweeper_discoverable() -> None:
-    """Let Hydra find carbonspec's sweeper in an editable install too.
+    """Let Hydra find carbonspec's plugins (its sweeper, its config source) in an editable
+    install too.
 
     Hydra discovers plugins by walking the directories of the hydra_plugins namespace package; an
     editable install maps ours through an import hook that the walk does not see, so its real
-    folder is added (a regular install already has it in site-packages).
+    folder is added (a regular install already has it in site-packages). Where Hydra had already
+    walked them in this process (a test that used the compose API first), they are registered
+    through Hydra's public Plugins.register.
     """
+    from hydra.core.plugins import Plugins
+
     import hydra_plugins
     import hydra_plugins.carbonspec_sweeper as sweeper_plugin
+    from hydra_plugins.carbonspec_configs.config_source import (
+        CarbonspecConfigSource,
+        CarbonspecSearchPath,
+    )
+    from hydra_plugins.carbonspec_sweeper.sweeper import CarbonspecSweeper
 
     folder = str(Path(sweeper_plugin.__file__).parents[1])
     if folder not in list(hydra_plugins.__path__):
         hydra_plugins.__path__.append(folder)
+    plugins = Plugins.instance()
+    for plugin in (CarbonspecSweeper, CarbonspecConfigSource, CarbonspecSearchPath):
+        kind = next(k for k in (Sweeper, ConfigSource, SearchPathPlugin) if issubclass(plugin, k))
+        if plugin not in plugins.discover(kind):
+            plugins.register(plugin)
 
 
 def main() -> None:
     argv = sys.argv[1:]
     try:
-        catalog.use_search_path(checks.user_config_dirs(argv))
+        catalog.use_search_path(checks.config_search_dirs(argv))
         if listing.requested(argv):
             print(listing.listing(argv), end="")
             return

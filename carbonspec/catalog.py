@@ -1,31 +1,53 @@
-"""Read the packaged config groups directly, without composing a Hydra config.
+"""Read and compose carbonspec's config groups without Hydra, exactly as Hydra composes them.
 
 Tables and the by-region fast path need dozens of models and hundreds of regions at once;
-composing each through Hydra costs ~80 ms, while reading a YAML file costs well under 1 ms.
-The files are the same ones Hydra composes, so both paths see the same facts.
+composing each through Hydra costs ~80 ms, while composing the same files here costs well under
+1 ms. So that both paths always give the same numbers, compose() is a small composer that
+mirrors Hydra 1.3 for the features carbonspec's configs use, and refuses, in one line, a file
+that uses anything else (tests/test_composition.py builds every packaged model both ways):
+
+- the primary config's defaults list (conf/config.yaml: ``group: option`` entries and
+  ``_self_``, whose place sets when the primary's own keys are merged; Hydra's own ``hydra/``
+  groups are Hydra's business and skipped);
+- a group option's file: merged under its group's key, or at the top with
+  ``# @package _global_``, where it may also set keys of other groups (a model's
+  ``hardware.power_w``); the groups listed after its own in the primary defaults list are
+  merged after it, so their own files win there, as in Hydra;
+- its defaults list: ``override /group: option`` entries, and ``_self_``. Hydra expands the
+  primary list from its end, so such an override applies to the groups listed before its own,
+  and the first one registered wins: the command line's, then the later group's (a model's
+  region beats the primary's; a model's ``override /provider`` beats its region's);
+- files are looked up in Hydra's search order: ``--config-dir`` folders, the packaged conf/, then
+  ``hydra.searchpath`` folders; the first that has the file wins.
+
+Interpolations (``${...}``), other package headers, other defaults entries (optional, nested or
+renamed groups, option lists) are refused, naming the file.
 """
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import enum
 import fnmatch
+import hashlib
 import os
-import pickle
-import tempfile
+import re
 import types
 import typing
-from dataclasses import dataclass
-from functools import cache
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache, lru_cache, wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from carbonspec import conf as _conf_package
+from carbonspec import configfiles
+from carbonspec.configfiles import MISSING, Parsed
 from carbonspec.schema import (
     Compute,
     Embodied,
@@ -38,10 +60,12 @@ from carbonspec.schema import (
 )
 
 CONF_DIR = Path(_conf_package.__file__).parent
-# Where config files are looked up, first match wins: a user's own folders (Hydra's searchpath
-# or --config-dir), then the packaged conf/. See use_search_path().
+_CONF = str(CONF_DIR)
+PRIMARY = "config"
+SELF = "_self_"
+# Where config files are looked up, first match wins, in Hydra's order: --config-dir folders,
+# the packaged conf/, hydra.searchpath folders. See use_search_path().
 _search_dirs: list[Path] = [CONF_DIR]
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 T = TypeVar("T")
 SCHEMAS: dict[str, type] = {
     "hardware": Hardware,
@@ -53,73 +77,188 @@ SCHEMAS: dict[str, type] = {
     "water": Water,
     "compute": Compute,
 }
-
-
-class ParsedFiles:
-    """YAML files as parsed data, kept between runs in a cache file.
-
-    Parsing the catalog's few hundred YAML files takes longer than estimating every region; a
-    file's parsed data is reused while its size and modification time stay the same. The cache
-    lives in the user's cache folder ($XDG_CACHE_HOME or ~/.cache/carbonspec); where that cannot be
-    written, files are simply parsed each time.
-    """
-
-    def __init__(self) -> None:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        self.path = base / "carbonspec" / f"parsed-{yaml.__version__}.pickle"
-        self.entries: dict[str, tuple[int, int, Any]] | None = None
-        self.changed = False
-
-    def get(self, path: Path) -> dict[str, Any]:
-        if self.entries is None:
-            self.entries = self._load()
-            atexit.register(self.save)
-        stat = path.stat()
-        key = str(path.resolve())
-        hit = self.entries.get(key)
-        if hit is not None and hit[:2] == (stat.st_mtime_ns, stat.st_size):
-            return hit[2]  # read-only, like everything _read returns
-        with open(path, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=_Loader) or {}
-        self.entries[key] = (stat.st_mtime_ns, stat.st_size, data)
-        self.changed = True
-        return data
-
-    def _load(self) -> dict[str, tuple[int, int, Any]]:
-        try:
-            with open(self.path, "rb") as f:
-                entries = pickle.load(f)
-            return entries if isinstance(entries, dict) else {}
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
-            return {}
-
-    def save(self) -> None:
-        if not self.changed or self.entries is None:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=self.path.parent, delete=False) as tmp:
-                pickle.dump(self.entries, tmp, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp.name, self.path)  # whole or not at all, also with runs in parallel
-        except OSError:
-            pass
-
-
-parsed = ParsedFiles()
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 
 
 class ConfigError(ValueError):
     """A config file or an override does not fit its group's schema, or names nothing."""
 
 
-def use_search_path(user_dirs: list[Path]) -> None:
-    """Look in the user's own config folders before the packaged one (as Hydra does)."""
-    global _search_dirs
-    dirs = [*user_dirs, CONF_DIR]
-    if dirs != _search_dirs:
-        _search_dirs = dirs
-        for cached in (options, _read, load_fast, provider_regions, read_root, primary_defaults):
-            cached.cache_clear()
+class Unsupported(ConfigError):
+    """A config file uses a Hydra feature that compose() does not mirror."""
+
+
+def use_search_path(dirs: list[Path]) -> None:
+    """Look config files up in these folders, in this order (Hydra's: --config-dir folders, the
+    packaged conf/, hydra.searchpath folders); the packaged conf/ is added last if missing."""
+    global _search_dirs, _reading
+    ordered = list(dict.fromkeys(Path(d) for d in dirs))
+    if CONF_DIR not in ordered:
+        ordered.append(CONF_DIR)
+    if ordered != _search_dirs:
+        _search_dirs = ordered
+        if _reading is not None:
+            _reading = _Reading(_reading.remember)  # what was found in the old folders
+
+
+# One reading of the configs ------------------------------------------------------------------
+#
+# Within ``with reading():`` (a command, a table) every config file of the search path is read
+# once (a few milliseconds for the ~480 packaged files): what it finds is hashed into one
+# fingerprint, and everything carbonspec works out from the configs (a group's options, a
+# composition, a typed object) is remembered under that fingerprint. The next reading reads the
+# files again: if any byte of any file changed, or a file came or went, the fingerprint differs
+# and everything is worked out afresh. Nothing is keyed on a file's time or size. A call made
+# outside a reading reads just the files it needs, and remembers nothing.
+
+
+class _Reading:
+    def __init__(self, remember: bool) -> None:
+        self.remember = remember
+        self.files: dict[str, str] | None = None  # relative path -> the file Hydra would read
+        self.raw: dict[str, tuple[str, bytes]] = {}  # file -> (hash, bytes)
+        self.parsed: dict[str, Parsed] = {}
+        self.memo: dict[tuple[Any, ...], Any] | None = None if remember else {}
+
+
+_reading: _Reading | None = None
+# What was worked out, by fingerprint: the few latest sets of files, each up to a size
+_remembered: OrderedDict[str, dict[tuple[Any, ...], Any]] = OrderedDict()
+_REMEMBERED_SETS = 4
+_REMEMBERED_RESULTS = 200_000
+
+
+@contextmanager
+def reading(remember: bool = True) -> Iterator[None]:
+    """Within this block each config file is read from disk once (a command, a table: one
+    consistent view of the files); outside it, every call reads the files again."""
+    global _reading
+    if _reading is not None:
+        yield
+        return
+    _reading = _Reading(remember)
+    try:
+        yield
+    finally:
+        _reading = None
+
+
+def _current() -> _Reading:
+    assert _reading is not None, "within catalog.reading()"
+    return _reading
+
+
+def _all_files() -> dict[str, str]:
+    """Every YAML file of the search path by its path relative to its folder (``region/x.yaml``,
+    ``config.yaml``): the first folder that has it, as Hydra looks files up."""
+    current = _current()
+    if current.files is None:
+        found: dict[str, str] = {}
+        for folder in _search_dirs:
+            root = str(folder)
+            for where, dirs, names in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+                prefix = os.path.relpath(where, root).replace(os.sep, "/")
+                for name in names:
+                    if name.endswith(".yaml"):
+                        relative = name if prefix == "." else f"{prefix}/{name}"
+                        found.setdefault(relative, os.path.join(where, name))
+        current.files = found
+    return current.files
+
+
+def _raw(path: str) -> tuple[str, bytes]:
+    current = _current()
+    hit = current.raw.get(path)
+    if hit is None:
+        with open(path, "rb", buffering=0) as f:
+            raw = f.readall()
+        hit = current.raw[path] = (hashlib.sha256(raw).hexdigest(), raw)
+    return hit
+
+
+def _memo() -> dict[tuple[Any, ...], Any]:
+    """What this reading's files give, remembered under their fingerprint."""
+    current = _current()
+    if current.memo is None:
+        fingerprint = hashlib.sha256()
+        for relative, path in sorted(_all_files().items()):
+            fingerprint.update(f"{relative}\0{path}\0{_raw(path)[0]}\n".encode())
+        key = fingerprint.hexdigest()
+        if key not in _remembered or len(_remembered[key]) > _REMEMBERED_RESULTS:
+            _remembered[key] = {}
+            while len(_remembered) > _REMEMBERED_SETS:
+                _remembered.popitem(last=False)
+        _remembered.move_to_end(key)
+        current.memo = _remembered[key]
+    return current.memo
+
+
+def _remembered_for_the_files(function: Callable[..., T]) -> Callable[..., T]:
+    """Work ``function`` out once for a set of files: its result depends on them alone."""
+
+    @wraps(function)
+    def remembered(*args: Any) -> T:
+        if _reading is None:
+            with reading(remember=False):
+                return remembered(*args)
+        memo = _memo()
+        key = (function.__name__, *args)
+        if key not in memo:
+            memo[key] = function(*args)
+        return memo[key]  # type: ignore[no-any-return]
+
+    return remembered
+
+
+def _parsed(path: Path | str) -> Parsed:
+    path = str(path)
+    if _reading is None:
+        return configfiles.read(path)
+    current = _current()
+    hit = current.parsed.get(path)
+    if hit is None:
+        digest, raw = _raw(path)
+        hit = current.parsed[path] = configfiles.memory.parsed(raw, path, digest)
+    return hit
+
+
+def _find(relative: str) -> str | None:
+    """The file Hydra reads for a path relative to the search path (``config.yaml``)."""
+    if _reading is not None and _reading.remember:
+        return _all_files().get(relative)
+    for folder in _search_dirs:
+        if (folder / relative).is_file():
+            return str(folder / relative)
+    return None
+
+
+@_remembered_for_the_files
+def _files(group: str) -> dict[str, str]:
+    """A group's options and the file each is read from: the first folder that has it."""
+    if _current().remember:
+        prefix = f"{group}/"
+        return {
+            relative[len(prefix) : -len(".yaml")]: path
+            for relative, path in _all_files().items()
+            if relative.startswith(prefix) and "/" not in relative[len(prefix) :]
+        }
+    found: dict[str, str] = {}
+    for folder in _search_dirs:
+        try:
+            entries = os.scandir(folder / group)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.name.endswith(".yaml") and entry.is_file():
+                    found.setdefault(entry.name[: -len(".yaml")], entry.path)
+    return found
+
+
+def path_of(group: str, name: str) -> Path:
+    """The file a group option is read from (the first folder of the search path that has it)."""
+    return Path(_files(group).get(name) or CONF_DIR / group / f"{name}.yaml")
 
 
 def is_packaged(group: str, name: str) -> bool:
@@ -127,22 +266,10 @@ def is_packaged(group: str, name: str) -> bool:
     return path_of(group, name).parent.parent == CONF_DIR
 
 
-def path_of(group: str, name: str) -> Path:
-    """The file a group option is read from (the user's folders first)."""
-    return _find(f"{group}/{name}.yaml")
-
-
-def _find(relative: str) -> Path:
-    for folder in _search_dirs:
-        if (folder / relative).is_file():
-            return folder / relative
-    return CONF_DIR / relative
-
-
-@cache
+@_remembered_for_the_files
 def options(group: str) -> list[str]:
     """Every option of a config group, sorted: what Hydra would offer for ``group=``."""
-    return sorted({p.stem for folder in _search_dirs for p in (folder / group).glob("*.yaml")})
+    return sorted(_files(group))
 
 
 def matching(group: str, pattern: str) -> list[str]:
@@ -151,32 +278,356 @@ def matching(group: str, pattern: str) -> list[str]:
 
 
 def require_option(group: str, name: str) -> None:
-    if name not in options(group):
+    if name not in _files(group):
         raise ConfigError(
             f"unknown {group} '{name}'. Valid {group} options: {', '.join(options(group))}"
         )
 
 
-@cache
-def _read(group: str, name: str) -> dict[str, Any]:
+def _read(group: str, name: str) -> Parsed:
     require_option(group, name)
-    return parsed.get(_find(f"{group}/{name}.yaml"))
+    return _parsed(path_of(group, name))
+
+
+def read_plain(group: str, name: str) -> dict[str, Any]:
+    """A config file as plain data (tables are presentation specs, checked where they are used)."""
+    data = _read(group, name).data
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path_of(group, name)}: a config file holds a mapping")
+    return dict(data)
 
 
 def body(group: str, name: str) -> dict[str, Any]:
-    """The group's node: ``# @package _global_`` files keep it under the group's own key."""
-    raw = _read(group, name)
-    return raw[group] if group in raw and set(raw) <= {group, "defaults"} else raw
+    """The group's node as the option's own file gives it: a ``# @package _global_`` file's
+    node under its group's key, any other file's whole content (its defaults list aside)."""
+    contributions = dict(_option(group, name).contributions)
+    node = contributions.get(group)
+    return node if isinstance(node, dict) else {}
 
 
-def default_choices(group: str, name: str) -> dict[str, str]:
-    """The ``override /group: option`` entries of a config's defaults list."""
-    chosen: dict[str, str] = {}
-    for entry in _read(group, name).get("defaults", []):
-        if isinstance(entry, dict):
-            for key, value in entry.items():
-                chosen[key.removeprefix("override").strip().lstrip("/").split("@")[0]] = value
-    return chosen
+def read_root(name: str) -> dict[str, Any]:
+    """A file at the top of conf/ that is not a config group (references, equivalents)."""
+    path = _find(f"{name}.yaml")
+    if path is None:
+        raise ConfigError(f"no {name}.yaml in {', '.join(map(str, _search_dirs))}")
+    return _parsed(path).data  # type: ignore[no-any-return]
+
+
+# Composition ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What one file (or the command line) sets under one top-level key, in merge order."""
+
+    source: str
+    digest: str | None = None
+    packaged_own: bool = False  # a group's own option file, from the packaged conf/
+    node: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class _Primary:
+    where: str
+    groups: tuple[tuple[str, str | None], ...]  # (group, default option), in order
+    children: tuple[str, ...]  # the groups and _self_, in merge order
+    overrides: tuple[tuple[str, str | None], ...]
+    layers: tuple[tuple[str, Layer], ...]  # its own keys (Hydra's own hydra: aside)
+    defaults: dict[str, str | None] = field(init=False, compare=False)
+    backwards: tuple[tuple[str, str | None], ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "defaults", dict(self.groups))
+        object.__setattr__(self, "backwards", self.groups[::-1])
+
+
+@dataclass(frozen=True)
+class _Option:
+    group: str
+    name: str
+    where: str
+    digest: str
+    packaged: bool
+    overrides: tuple[tuple[str, str | None], ...]
+    contributions: tuple[tuple[str, Any], ...]  # (top-level key, node)
+    layers: tuple[tuple[str, Layer], ...]  # the same, as layers
+
+
+def _unsupported(where: str, what: str) -> Unsupported:
+    return Unsupported(
+        f"{where}: {what} is a Hydra feature carbonspec's config reader does not mirror"
+        " (it reads `group: option`, `override /group: option` and `_self_` defaults,"
+        " `# @package _global_` and plain values)"
+    )
+
+
+def _choice(where: str, value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and _NAME.fullmatch(value)):
+        return value
+    raise _unsupported(where, f"the option {value!r}")
+
+
+@_remembered_for_the_files
+def _primary() -> _Primary:
+    path = _find(f"{PRIMARY}.yaml")
+    if path is None:
+        raise ConfigError(f"no {PRIMARY}.yaml in {', '.join(map(str, _search_dirs))}")
+    return _primary_of(_parsed(path), path)
+
+
+@lru_cache(maxsize=1024)  # by the file's content: its hash is part of ``parsed``
+def _primary_of(parsed: Parsed, where: str) -> _Primary:
+    data = parsed.data
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: a config file holds a mapping")
+    groups: list[tuple[str, str | None]] = []
+    children: list[str] = []
+    overrides: list[tuple[str, str | None]] = []
+    for entry in data.get("defaults") or []:
+        if entry == SELF:
+            children.append(SELF)
+            continue
+        if not (isinstance(entry, dict) and len(entry) == 1):
+            raise _unsupported(where, f"the defaults entry {entry!r}")
+        ((key, value),) = entry.items()
+        override = key.startswith("override ")
+        group = key.removeprefix("override ").strip().removeprefix("/")
+        if group.startswith("hydra/"):
+            continue  # Hydra's own config (its sweeper, its logging): not carbonspec's
+        if not _NAME.fullmatch(group) or "." in group:
+            raise _unsupported(where, f"the defaults entry {entry!r}")
+        if override:
+            overrides.append((group, _choice(where, value)))
+        else:
+            groups.append((group, _choice(where, value)))
+            children.append(group)
+    if SELF not in children:
+        children.append(SELF)  # Hydra 1.1+ merges a primary config's own keys last
+    content = {k: v for k, v in data.items() if k not in ("defaults", "hydra")}
+    if parsed.interpolated & content.keys():
+        raise _unsupported(where, "an interpolation (${...})")
+    layers = tuple((k, Layer(where, parsed.digest, node=v)) for k, v in content.items())
+    return _Primary(where, tuple(groups), tuple(children), tuple(overrides), layers)
+
+
+@_remembered_for_the_files
+def _option(group: str, name: str) -> _Option:
+    """A group option's file as composition uses it."""
+    require_option(group, name)
+    path = _files(group)[name]
+    packaged = os.path.dirname(os.path.dirname(path)) == _CONF
+    return _option_of(_parsed(path), group, name, path, packaged)
+
+
+@lru_cache(maxsize=8192)  # by the file's content: its hash is part of ``parsed``
+def _option_of(parsed: Parsed, group: str, name: str, where: str, packaged: bool) -> _Option:
+    data = parsed.data
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: a config file holds a mapping")
+    if parsed.package not in (None, "_group_", "_global_"):
+        raise _unsupported(where, f"# @package {parsed.package}")
+    overrides: list[tuple[str, str | None]] = []
+    for entry in data.get("defaults") or []:
+        if entry == SELF:
+            continue  # its only child: where it stands changes nothing
+        if isinstance(entry, dict) and len(entry) == 1:
+            ((key, value),) = entry.items()
+            target = key.removeprefix("override ").strip()
+            if key.startswith("override ") and target.startswith("/"):
+                target = target[1:]
+                if _NAME.fullmatch(target) and "." not in target:
+                    overrides.append((target, _choice(where, value)))
+                    continue
+        raise _unsupported(where, f"the defaults entry {entry!r}")
+    if parsed.interpolated - {"defaults"}:
+        raise _unsupported(where, "an interpolation (${...})")
+    own = {k: v for k, v in data.items() if k != "defaults"}
+    contributions = tuple(own.items()) if parsed.package == "_global_" else ((group, own),)
+    layers = tuple(
+        (key, Layer(where, parsed.digest, packaged and key == group, node=node))
+        for key, node in contributions
+    )
+    return _Option(
+        group, name, where, parsed.digest, packaged, tuple(overrides), contributions, layers
+    )
+
+
+@dataclass(frozen=True)
+class Composition:
+    """What Hydra would compose: the group choices, and each top-level key's layers."""
+
+    choices: dict[str, str | None]
+    layers: dict[str, list[Layer]]  # read-only
+
+    def untouched(self, group: str) -> bool:
+        """Whether the group's node is its own packaged file's, with nothing set on top."""
+        layers = self.layers.get(group, ())
+        return len(layers) == 1 and layers[0].packaged_own
+
+    def node(self, key: str) -> Any:
+        """The key's value as Hydra merges it (a fresh copy)."""
+        merged: Any = None
+        for i, layer in enumerate(self.layers.get(key, ())):
+            merged = _copy(layer.node) if i == 0 else _merge(merged, layer.node)
+        return merged
+
+    def typed(self, group: str) -> Any:
+        """The group as its typed object: straight from an untouched packaged file (its schema
+        is checked by the test suite), else validated, so that a bad value fails naming it."""
+        if self.untouched(group):
+            layer = self.layers[group][0]
+            return _built(group, layer.digest, layer.node)
+        where = f"{group} '{self.choices.get(group)}'"
+        return validate(SCHEMAS[group], self.node(group) or {}, where)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _merge(dest: Any, src: Any) -> Any:
+    """OmegaConf.merge on plain data: mappings merge key by key, anything else replaces, and a
+    mandatory value (???) keeps what was there."""
+    if not (isinstance(dest, dict) and isinstance(src, dict)):
+        return dest if src == MISSING and dest is not None else _copy(src)
+    merged = dict(dest)
+    for key, value in src.items():
+        if key in merged:
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = _copy(value)
+    return merged
+
+
+def compose(
+    given: Mapping[str, str | None] | None = None, values: Mapping[str, Any] | None = None
+) -> Composition:
+    """The config Hydra composes for these group choices (``model=gpt3 region=...``: the
+    command line's, or a table row's) and these key values (``region.pue=1.1``, as Hydra parsed
+    them), set on top."""
+    return _compose(tuple(sorted((given or {}).items())), _frozen(values))
+
+
+def _frozen(values: Mapping[str, Any] | None) -> tuple[tuple[str, _Frozen], ...]:
+    return tuple((k, _Frozen(v)) for k, v in sorted((values or {}).items()))
+
+
+class _Frozen:
+    """A value that can be part of a memo key: lists and mappings are compared by their repr."""
+
+    def __init__(self, value: Any) -> None:
+        self.value, self.text = value, repr(value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Frozen) and self.text == other.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+@_remembered_for_the_files
+def _expand(
+    given: tuple[tuple[str, str | None], ...],
+) -> tuple[dict[str, str | None], dict[str, _Option]]:
+    """The group choices Hydra makes for these given choices, and each chosen option's file."""
+    primary = _primary()
+    memo = _memo()  # _option()'s, looked up here directly: this loop runs for every region
+    chosen = dict(given)
+    unknown = chosen.keys() - primary.defaults.keys()
+    if unknown:
+        raise ConfigError(f"{min(unknown)} is not a config group: {', '.join(primary.defaults)}")
+    for group, name in primary.overrides:
+        chosen.setdefault(group, name)
+    choices: dict[str, str | None] = {}
+    expanded: dict[str, _Option] = {}
+    # Hydra expands the defaults list from its end: a later group's overrides reach the earlier
+    # ones; the first registered wins (the command line's, then the later group's)
+    for group, default in primary.backwards:
+        name = chosen.get(group, default)
+        choices[group] = name
+        if name is None:
+            continue
+        option = memo.get(("_option", group, name)) or _option(group, name)
+        expanded[group] = option
+        for target, target_name in option.overrides:
+            if target in chosen:
+                continue
+            if target in choices or target not in primary.defaults:
+                raise ConfigError(
+                    f"{option.where}: cannot override /{target}: it is not a group listed"
+                    " before this one in the defaults list (a config overrides only those)"
+                )
+            chosen[target] = target_name
+    return choices, expanded
+
+
+@_remembered_for_the_files
+def _compose(
+    given: tuple[tuple[str, str | None], ...], values: tuple[tuple[str, _Frozen], ...]
+) -> Composition:
+    primary = _primary()
+    choices, expanded = _expand(given)
+    layers: dict[str, list[Layer]] = {}
+    for child in primary.children:
+        if child == SELF:
+            for key, layer in primary.layers:
+                layers.setdefault(key, []).append(layer)
+        elif child in expanded:
+            for key, layer in expanded[child].layers:
+                layers.setdefault(key, []).append(layer)
+    for key, frozen in values:
+        top, *path = key.split(".")
+        node = frozen.value
+        for part in reversed(path):
+            node = {part: node}
+        layers.setdefault(top, []).append(Layer("the command line", node=node))
+    return Composition(choices, layers)
+
+
+def groups() -> list[str]:
+    """The config groups of the primary config's defaults list, in order."""
+    return [group for group, _ in _primary().groups]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which hardware, region and provider a model config composes, by name."""
+
+    hardware: str
+    region: str
+    provider: str
+
+
+def model_choice(model: str) -> Choice:
+    """A model's own choices, else the primary config's defaults (as Hydra composes them)."""
+    choices = compose({"model": model}).choices
+    return Choice(choices["hardware"] or "", choices["region"] or "", choices["provider"] or "")
+
+
+def region_provider(region: str) -> str:
+    """A region's provider: the one its defaults list chooses (``override /provider: aws``),
+    else the primary config's default, as Hydra composes ``region=<region>``."""
+    return _expand((("region", region),))[0]["provider"] or ""
+
+
+@_remembered_for_the_files
+def _region_providers() -> dict[str, str]:
+    return {name: region_provider(name) for name in options("region")}
+
+
+@_remembered_for_the_files
+def provider_regions(provider: str) -> list[tuple[str, Region]]:
+    """A provider's regions (those whose defaults list chooses it), for the cleanest-region
+    line; only a provider with a choice of regions has one."""
+    names = [name for name, chosen in _region_providers().items() if chosen == provider]
+    return [(name, load_fast("region", name)) for name in names] if len(names) > 1 else []
+
+
+# Typed objects -------------------------------------------------------------------------------
 
 
 @cache
@@ -197,20 +648,37 @@ def validate(schema: type[T], node: Any, where: str) -> T:
 
 
 def load(group: str, name: str) -> Any:
-    """A config file as its typed object (Hardware, Region, ...), validated."""
-    return validate(SCHEMAS[group], body(group, name), f"{group} '{name}'")
+    """A group option as Hydra composes it (``group=name``), typed and validated."""
+    composition = compose({group: name})
+    return validate(SCHEMAS[group], composition.node(group) or {}, f"{group} '{name}'")
 
 
-@cache
 def load_fast(group: str, name: str) -> Any:
-    """Like load(), for packaged files already validated by the test suite: ~50x faster, as
-    it builds the typed object straight from the YAML, without OmegaConf."""
-    return _build(SCHEMAS[group], body(group, name))
+    """Like load(): ~50x faster for an untouched packaged file (the test suite checks each one
+    against its schema), as it builds the typed object straight from the YAML data."""
+    return compose({group: name}).typed(group)
+
+
+_BUILT_MAX = 8192
+_built_memo: dict[tuple[str, str | None], Any] = {}
+
+
+def _built(group: str, digest: str | None, node: Any) -> Any:
+    """A packaged file's typed object, remembered by the file's content (shared: read-only)."""
+    key = (group, digest)
+    hit = _built_memo.get(key)
+    if hit is None:
+        if len(_built_memo) >= _BUILT_MAX:
+            _built_memo.clear()
+        hit = _built_memo[key] = _build(SCHEMAS[group], node)
+    return hit
 
 
 def _build(kind: Any, value: Any) -> Any:
-    """``value`` (plain YAML data) as an object of type ``kind``: dataclasses, their nested
-    dataclasses, lists of them and enums are built; other values are taken as they are."""
+    """``value`` (plain YAML data) as an object of type ``kind``, converted as OmegaConf's
+    validation converts it: dataclasses, their nested dataclasses, lists of them and enums are
+    built, integers become floats in float fields, a mandatory value (???) leaves the field's
+    default; other values are taken as they are."""
     if value is None:
         return None
     kind = non_optional(kind)
@@ -219,9 +687,13 @@ def _build(kind: Any, value: Any) -> Any:
         return [_build(item, v) for v in value]
     fields = field_types(kind)
     if fields is not None:
-        return kind(**{k: _build(fields[k], v) for k, v in value.items()})
+        return kind(**{k: _build(fields[k], v) for k, v in value.items() if v != MISSING})
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         return kind(value)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is str and isinstance(value, int | float):
+        return str(value)
     return value
 
 
@@ -239,49 +711,3 @@ def field_types(kind: Any) -> dict[str, Any] | None:
     if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
         return None
     return typing.get_type_hints(kind)
-
-
-@dataclass(frozen=True)
-class Choice:
-    """Which hardware, region and provider a model config composes, by name."""
-
-    hardware: str
-    region: str
-    provider: str
-
-
-def model_choice(model: str) -> Choice:
-    """A model's own choices, else the primary config's defaults (as Hydra would compose)."""
-    chosen = {**primary_defaults(), **default_choices("model", model)}
-    return Choice(chosen["hardware"], chosen["region"], region_provider(chosen["region"]))
-
-
-@cache
-def primary_defaults() -> dict[str, str]:
-    """The group choices in conf/config.yaml's defaults list (hardware, region, ...)."""
-    entries = read_root("config").get("defaults", [])
-    return {k: v for e in entries if isinstance(e, dict) for k, v in e.items() if " " not in k}
-
-
-def region_provider(region: str) -> str:
-    return default_choices("region", region).get("provider", "private")
-
-
-def read_plain(group: str, name: str) -> dict[str, Any]:
-    """A config file as plain data (tables are presentation specs, checked where they are used)."""
-    return dict(_read(group, name))
-
-
-@cache
-def provider_regions(provider: str) -> list[tuple[str, Region]]:
-    """A provider's regions (named <provider>-<code>), for the cleanest-region line; only a
-    provider with a choice of regions has one."""
-    names = matching("region", f"{provider}-*")
-    return [(name, load_fast("region", name)) for name in names] if len(names) > 1 else []
-
-
-@cache
-def read_root(name: str) -> dict[str, Any]:
-    """A file at the top of conf/ that is not a config group (references, equivalents)."""
-    with open(_find(f"{name}.yaml"), encoding="utf-8") as f:
-        return yaml.load(f, Loader=_Loader)

@@ -28,18 +28,19 @@ class OverrideError(ValueError):
     """An override that cannot be composed or makes no sense; the message is one line."""
 
 
-def user_config_dirs(argv: list[str]) -> list[Path]:
-    """The user's own config folders from hydra.searchpath=[...] or --config-dir."""
-    dirs = []
+def config_search_dirs(argv: list[str]) -> list[Path]:
+    """Where Hydra will look for config files, in its order: --config-dir folders first, then
+    the packaged conf/, then the hydra.searchpath=[...] folders."""
+    first, last = [], []
     for i, arg in enumerate(argv):
         if arg.startswith(("hydra.searchpath=", "+hydra.searchpath=")):
             inner = arg.split("=", 1)[1].strip("[]")
-            dirs += [Path(p.strip().removeprefix("file://")) for p in inner.split(",") if p.strip()]
+            last += [Path(p.strip().removeprefix("file://")) for p in inner.split(",") if p.strip()]
         elif arg in ("--config-dir", "-cd") and i + 1 < len(argv):
-            dirs.append(Path(argv[i + 1]))
+            first.append(Path(argv[i + 1]))
         elif arg.startswith("--config-dir="):
-            dirs.append(Path(arg.split("=", 1)[1]))
-    return dirs
+            first.append(Path(arg.split("=", 1)[1]))
+    return [*first, catalog.CONF_DIR, *last]
 
 
 def suggest(name: str, valid: list[str]) -> str:

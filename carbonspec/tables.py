@@ -104,12 +104,23 @@ def build_named(name: str, options: Options | None = None) -> Table:
     return build_from(spec, name, options or Options())
 
 
+@dataclass(frozen=True)
+class Template:
+    """A by-region table's run as Hydra composed it, with what the command line chose: its group
+    choices (model=, hardware=) and its region.* or provider.* values, so that every region is
+    composed as ``region=<it>`` with them would be."""
+
+    run: Run
+    given: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
 def build(
     table_node: dict[str, Any],
     name: str,
     options: Options,
     uncertainty: Uncertainty,
-    template: Run | None = None,
+    template: Template | None = None,
 ) -> Table:
     """The table as composed (it may come from a user's own config folder). A by-region table
     needs the ``template`` run: the model, hardware and assumptions as composed."""
@@ -227,32 +238,37 @@ def run_for(
     uncertainty: Uncertainty,
     pue: float | None = None,
 ) -> Run:
-    """A Run from a model's facts, with a table row's assumptions applied on top."""
-    choice = catalog.model_choice(model_key)
-    model: Model = catalog.load("model", model_key)
+    """A Run as Hydra composes ``model=<model_key>`` with the row's ``hardware=`` and
+    ``region=``, the row's assumptions applied on top."""
+    given = {"model": model_key} | {g: row[g] for g in ("hardware", "region") if row.get(g)}
+    composed = catalog.compose(given)
+    model: Model = composed.typed("model")
     facts = {k: row[k] for k in ("device_hours", "devices", "hours") if k in row}
     model = replace(model, **facts)
-    hardware_key = row.get("hardware", choice.hardware)
-    region_key = row.get("region", choice.region)
-    region_node = {**catalog.body("region", region_key), **row.get("region_values", {})}
-    region = catalog.validate(Region, region_node, f"region '{region_key}'")
-    provider_key = catalog.region_provider(region_key)
+    region_key = composed.choices["region"]
+    region = composed.typed("region")
+    if row.get("region_values"):
+        region_node = {**composed.node("region"), **row["region_values"]}
+        region = catalog.validate(Region, region_node, f"region '{region_key}'")
     return Run(
         model_key=model_key,
         model=model,
-        hardware_key=hardware_key,
-        hardware=catalog.load("hardware", hardware_key),
+        hardware_key=composed.choices["hardware"],
+        hardware=composed.typed("hardware"),
         region_key=region_key,
         region=region,
-        provider_key=provider_key,
-        provider=catalog.load("provider", provider_key),
-        uncertainty=uncertainty,
+        provider_key=composed.choices["provider"],
+        provider=composed.typed("provider"),
+        # the table's own (command-line changes included), unless the model's file sets some
+        uncertainty=uncertainty
+        if composed.untouched("uncertainty")
+        else composed.typed("uncertainty"),
         method=Method(row.get("method", method)),
         grid=str(row.get("grid", grid)),
         pue=pue,
-        embodied=catalog.load_fast("embodied", "default"),
-        water=catalog.load_fast("water", "default"),
-        compute=catalog.load_fast("compute", "default"),
+        embodied=composed.typed("embodied"),
+        water=composed.typed("water"),
+        compute=composed.typed("compute"),
     )
 
 
@@ -298,7 +314,7 @@ def device_count_note(printed: float, model: Model) -> str:
 def hardware_cell(run: Run, label: str | None, devices: float | None = None) -> dict[str, Any]:
     """What the hardware column shows: the device the run really used (a stand-in is a
     footnote), and how many of them."""
-    real = catalog.load_fast("hardware", catalog.model_choice(run.model_key).hardware)
+    real = catalog.compose({"model": run.model_key}).typed("hardware")
     return {
         "hardware_count": devices if devices is not None else run.model.devices,
         "hardware_display": label or real.short_name or real.name,
@@ -613,10 +629,10 @@ def grid_phrase(grid: str) -> str:
     )
 
 
-def by_region_table(spec: dict[str, Any], name: str, template: Run) -> Table:
-    """The fast path: the run composed once, every matching region merged in."""
+def by_region_table(spec: dict[str, Any], name: str, template: Template) -> Table:
+    """The fast path: the run composed once, every matching region composed on its own."""
     pattern = spec.get("regions", "*")
-    rows, skipped = region_rows(template, pattern)
+    rows, skipped = region_rows(template.run, pattern, template.given, template.values)
     if not rows:
         raise catalog.ConfigError(
             f"table.regions={pattern!r} matches no region that can be estimated"
@@ -626,21 +642,57 @@ def by_region_table(spec: dict[str, Any], name: str, template: Run) -> Table:
     return table
 
 
-def region_rows(template: Run, pattern: str = "*") -> tuple[list[dict], list[dict]]:
-    """The run in every region matching the pattern, and the regions left out, with why."""
+def region_rows(
+    template: Run,
+    pattern: str = "*",
+    given: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """The run in every region matching the pattern, each region and its provider as Hydra
+    composes ``region=<it>`` with the ``given`` choices (by default the run's model and
+    hardware) and ``values``; and the regions left out, with why."""
+    if given is None:
+        given = {"model": template.model_key, "hardware": template.hardware_key}
     rows, skipped = [], []
-    for region_key in catalog.matching("region", pattern):
-        region = catalog.load_fast("region", region_key)
-        if region.requires_input or region.unavailable:
-            skipped.append({"region": region_key, "reason": region.unavailable or "needs input"})
-            continue
-        provider_key = catalog.region_provider(region_key)
-        run = replace(
-            template,
-            region_key=region_key,
-            region=region,
-            provider_key=provider_key,
-            provider=catalog.load_fast("provider", provider_key),
-        )
-        rows.append(estimate(run, catalog.provider_regions(provider_key)))
+    with catalog.reading():
+        base = catalog.compose(given, values)
+        for region_key in catalog.matching("region", pattern):
+            composed = catalog.compose({**given, "region": region_key}, values)
+            refuse_what_a_region_varies(region_key, composed, base)
+            region = composed.typed("region")
+            if region.requires_input or region.unavailable:
+                reason = region.unavailable or "needs input"
+                skipped.append({"region": region_key, "reason": reason})
+                continue
+            provider_key = composed.choices["provider"]
+            run = replace(
+                template,
+                region_key=region_key,
+                region=region,
+                provider_key=provider_key,
+                provider=composed.typed("provider"),
+            )
+            rows.append(estimate(run, catalog.provider_regions(provider_key)))
     return rows, skipped
+
+
+def refuse_what_a_region_varies(
+    region_key: str, composed: catalog.Composition, base: catalog.Composition
+) -> None:
+    """A region whose file chooses or sets another group than its own and its provider would
+    change the run itself: a sweep composes that; this table does not."""
+    varied = [
+        group
+        for group in catalog.SCHEMAS
+        if group not in ("region", "provider")
+        and (
+            composed.choices.get(group) != base.choices.get(group)
+            or composed.layers.get(group) != base.layers.get(group)
+        )
+    ]
+    if varied:
+        raise catalog.ConfigError(
+            f"region '{region_key}' changes {', '.join(varied)} (in its defaults list or"
+            " `# @package _global_` keys): a by-region table varies only the region and its"
+            " provider; sweep the regions instead (-m ... region=...)"
+        )

@@ -4,8 +4,9 @@
   validate the batch and then the launcher composes it again; here the command-line checks of
   carbonspec.checks (unknown options, unknown keys) run on each job's overrides instead, which is
   cheap, so the first job starts at once.
-- Each config file is parsed once per sweep, not once per job: every job composes from the same
-  dozen files, and parsing them was about half of a job's time (see files_parsed_once).
+- Each packaged config file is parsed once per sweep, not once per job: Hydra reads carbonspec's
+  configs through carbonspec's config source (hydra_plugins/carbonspec_configs), which remembers
+  each file's parsed data by the hash of its bytes.
 - A job that cannot be launched is recorded as a failure in its own folder and the sweep goes on;
   should the launcher still fail on a batch, its jobs are launched one by one.
 - Progress (jobs done / total, time left) goes to stderr; jobs are launched in batches so that it
@@ -16,22 +17,15 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-from hydra._internal.core_plugins.file_config_source import FileConfigSource
-from hydra._internal.core_plugins.importlib_resources_config_source import (
-    ImportlibResourcesConfigSource,
-)
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.plugins.config_source import ConfigResult, ConfigSource
 from omegaconf import OmegaConf
 
 from carbonspec import checks, sweep
@@ -57,12 +51,11 @@ class CarbonspecSweeper(BasicSweeper):
         size = batch_size(self.launcher)
         done = 0
         try:
-            with files_parsed_once():
-                for start in range(0, len(jobs), size):
-                    chunk = jobs[start : start + size]
-                    self.launch_chunk(chunk, start, sweep_dir)
-                    done += len(chunk)
-                    progress.update(len(chunk))
+            for start in range(0, len(jobs), size):
+                chunk = jobs[start : start + size]
+                self.launch_chunk(chunk, start, sweep_dir)
+                done += len(chunk)
+                progress.update(len(chunk))
         except KeyboardInterrupt:
             pass  # the finished jobs are summarised below; the others are counted as not run
         finally:
@@ -113,36 +106,6 @@ class CarbonspecSweeper(BasicSweeper):
             if not any((folder / f"{kind}.json").exists() for kind in sweep.KINDS):
                 message = (str(err).strip().splitlines() or [type(err).__name__])[0]
                 sweep.failure(folder, f"cannot be composed: {message}", strip(jobs[0]))
-
-
-@contextmanager
-def files_parsed_once() -> Iterator[None]:
-    """While a sweep runs in this process, Hydra's file and package config sources parse each
-    file once and hand every job a deep copy (about a fifth of the cost of parsing: PyYAML is
-    pure Python). A copy, because Hydra mutates what it loads (it pops the defaults list and
-    merges the nodes into the job's config without copying them). The files cannot change
-    under a sweep that has already started reading them, so the first reading holds."""
-    kinds: list[type[ConfigSource]] = [FileConfigSource, ImportlibResourcesConfigSource]
-    originals = {kind: kind.load_config for kind in kinds}
-    parsed: dict[tuple[str, str, str], ConfigResult] = {}
-
-    def load_config(source: ConfigSource, config_path: str) -> ConfigResult:
-        key = (source.scheme(), source.path, config_path)
-        if key not in parsed:
-            parsed[key] = originals[type(source)](source, config_path)
-        pristine = parsed[key]
-        result = copy.copy(pristine)
-        result.config = copy.deepcopy(pristine.config)
-        result.header = dict(pristine.header)
-        return result
-
-    for kind in kinds:
-        kind.load_config = load_config  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        for kind, original in originals.items():
-            kind.load_config = original  # type: ignore[method-assign]
 
 
 def interrupted(err: BaseException | None) -> bool:

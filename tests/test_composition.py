@@ -1,0 +1,313 @@
+"""One composition: whatever carbonspec reads outside Hydra (tables, by-region, the estimate's
+typed groups) is what Hydra composes for the same choices, field by field."""
+
+import dataclasses
+import enum
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.types import RunMode
+
+from carbonspec import app, catalog, tables
+from carbonspec.schema import Method
+
+CONF = catalog.CONF_DIR
+GROUPS = list(catalog.SCHEMAS)  # model, hardware, region, provider, uncertainty, embodied, ...
+
+
+def strict(value):
+    """A typed object as plain data with every value's type: 700 and 700.0 differ."""
+    if dataclasses.is_dataclass(value):
+        fields = {f.name: strict(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return (type(value).__name__, fields)
+    if isinstance(value, list):
+        return [strict(v) for v in value]
+    if isinstance(value, dict):
+        return {k: strict(v) for k, v in value.items()}
+    if isinstance(value, enum.Enum):
+        return (type(value).__name__, value.value)
+    return (type(value).__name__, value)
+
+
+@pytest.fixture(scope="module")
+def hydra():
+    """Hydra's own composition of carbonspec's configs (through Hydra's file source: the
+    packaged folder as a plain directory, so carbonspec's config source plays no part)."""
+
+    def composed(*overrides):
+        GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+            return compose("config", list(overrides), return_hydra_config=True)
+
+    return composed
+
+
+@pytest.fixture
+def user_folder(tmp_path):
+    folder = tmp_path / "myconf"
+    for group in ("model", "table", "region"):
+        (folder / group).mkdir(parents=True)
+    yield folder
+    catalog.use_search_path([CONF])
+
+
+def write(folder, relative, text):
+    path = folder / relative
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def both_ways(hydra, choices, searchpath=None):
+    """Each group typed from Hydra's config (as a command's estimate validates it) and from
+    carbonspec's composition (as tables and by-region compose it), and the choices of each."""
+    extra = [f"hydra.searchpath=[file://{searchpath}]"] if searchpath else []
+    cfg = hydra(*extra, *(f"{g}={n}" for g, n in choices.items()))
+    chosen = cfg.hydra.runtime.choices
+    catalog.use_search_path([CONF, searchpath] if searchpath else [CONF])
+    composed = catalog.compose(choices)
+    from_hydra = {g: catalog.validate(catalog.SCHEMAS[g], cfg[g], g) for g in GROUPS}
+    fast = {g: composed.typed(g) for g in GROUPS}
+    # the single estimate's own path: packaged groups nothing else touched, straight from the file
+    files = app.composed(chosen)
+    estimate = {g: app.typed(cfg, g, chosen[g], set(), files) for g in GROUPS}
+    assert {g: composed.choices[g] for g in GROUPS} == {g: chosen[g] for g in GROUPS}
+    return from_hydra, fast, estimate
+
+
+@pytest.mark.parametrize("model", catalog.options("model"))
+def test_every_packaged_model_composes_the_same_both_ways(hydra, model):
+    from_hydra, fast, estimate = both_ways(hydra, {"model": model})
+    for group in GROUPS:
+        assert strict(fast[group]) == strict(from_hydra[group]), group
+        assert strict(estimate[group]) == strict(from_hydra[group]), group
+    run = tables.run_for(model, {}, Method.tdp, "auto", from_hydra["uncertainty"])
+    for group in ("model", "hardware", "region", "provider", "embodied", "water", "compute"):
+        assert strict(getattr(run, group)) == strict(from_hydra[group]), group
+
+
+# a region of each provider, every site whose provider is not its name's prefix, and custom
+SOME_REGIONS = [
+    "aws-us-east-1", "gcp-us-central1", "azure-westeurope", "coreweave-ord1", "ovh-gra",
+    "scaleway-paris", "seeweb-fro2", "country-usa", "country-fra", "country-caf",
+    "google-us", "google-us-georgia", "microsoft-us", "meta-us", "jean-zay", "ai2-jupiter",
+    "custom",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("region", SOME_REGIONS)
+def test_regions_compose_the_same_both_ways(hydra, region):
+    assert region in catalog.options("region")
+    from_hydra, fast, _ = both_ways(hydra, {"model": "gpt3", "region": region})
+    for group in GROUPS:
+        assert strict(fast[group]) == strict(from_hydra[group]), group
+
+
+@pytest.mark.slow
+def test_every_region_has_the_provider_hydra_composes():
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        for region in catalog.options("region"):
+            hydra = loader.compute_defaults_list("config", [f"region={region}"], RunMode.RUN)
+            assert catalog.region_provider(region) == hydra.overrides.known_choices["provider"]
+
+
+def test_the_cleanest_region_is_sought_among_the_regions_of_that_provider():
+    """One rule for a region's provider, the defaults list, also for the candidates."""
+    providers = {r: catalog.region_provider(r) for r in catalog.options("region")}
+    for provider in ("gcp", "azure", "aws"):
+        candidates = [name for name, _ in catalog.provider_regions(provider)]
+        assert candidates == [r for r, p in providers.items() if p == provider]
+    assert "google-us-georgia" in [n for n, _ in catalog.provider_regions("gcp")]
+    assert "microsoft-us" in [n for n, _ in catalog.provider_regions("azure")]
+    assert catalog.provider_regions("meta") == []  # one site: no choice of region
+
+
+MINE = """\
+    # @package _global_
+    defaults:
+      - override /hardware: h100_sxm
+      - override /region: custom
+
+    hardware:
+      power_w: 350
+
+    region:
+      carbon_intensity: 400
+      pue: 1.2
+
+    model:
+      name: My run
+      device_hours: 1000
+    """
+# every group's keys set from the model's own file; its provider overrides its region's
+EVERYTHING = """\
+    # @package _global_
+    defaults:
+      - override /hardware: a100_sxm4_40gb
+      - override /region: aws-us-east-1
+      - override /provider: gcp
+
+    hardware:
+      power_w: 300
+      short_name: A100 (capped)
+    region:
+      display_name: AWS N. Virginia, as I call it
+      offset_ratio: 0.5
+    provider:
+      pue: 1.3
+      renewable_matching_pct: 50
+    uncertainty:
+      tdp_power_low_factor: 0.8
+    embodied:
+      lifetime_years: 4
+    water:
+      default_wue: 0.5
+    compute:
+      mfu: 0.4
+    model:
+      name: Everything
+      devices: 8
+      hours: 100
+      training_year: 2022
+    """
+
+
+def test_user_models_that_set_other_groups_compose_the_same_both_ways(hydra, user_folder):
+    write(user_folder, "model/mine.yaml", MINE)
+    write(user_folder, "model/everything.yaml", EVERYTHING)
+    from_hydra, fast, estimate = both_ways(hydra, {"model": "mine"}, user_folder)
+    assert from_hydra["hardware"].power_w == 350.0
+    from_hydra, fast, estimate = both_ways(hydra, {"model": "everything"}, user_folder)
+    for group in GROUPS:
+        assert strict(fast[group]) == strict(from_hydra[group]), group
+        assert strict(estimate[group]) == strict(from_hydra[group]), group
+    assert fast["provider"].name == "Google Cloud Platform" and fast["provider"].pue == 1.3
+    assert fast["region"].offset_ratio == 0.5
+    # compute comes after model in conf/config.yaml's defaults: its own file is merged last
+    assert fast["compute"].mfu == from_hydra["compute"].mfu == 0.35
+    # a row choosing another region still gets the model's own region keys, as Hydra does
+    choices = {"model": "everything", "region": "gcp-us-central1"}
+    from_hydra, fast, _ = both_ways(hydra, choices, user_folder)
+    assert strict(fast["region"]) == strict(from_hydra["region"])
+    assert fast["region"].offset_ratio == 0.5
+
+
+def test_a_users_file_does_not_shadow_a_packaged_one_found_first(hydra, user_folder):
+    """Hydra looks in the packaged configs before hydra.searchpath's folders: so does
+    carbonspec."""
+    write(user_folder, "model/gpt3.yaml", MINE)
+    from_hydra, fast, _ = both_ways(hydra, {"model": "gpt3"}, user_folder)
+    assert fast["model"].name == from_hydra["model"].name == "GPT-3 175B"
+
+
+def tonnes(result):
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    return [r["emissions_t"] for r in out["rows"]] if "rows" in out else out["emissions_t"]
+
+
+def test_a_user_model_setting_the_hardware_power_is_honoured_everywhere(cli, user_folder):
+    """The issue's model: its file sets hardware.power_w: 350 for the H100 it chooses."""
+    write(user_folder, "model/mine.yaml", MINE)
+    write(
+        user_folder,
+        "table/mine.yaml",
+        """\
+        caption: My runs
+        columns: [model, hardware, device_hours, estimate]
+        rows:
+          - model: mine
+        """,
+    )
+    searchpath = f"hydra.searchpath=[file://{user_folder}]"
+    # 350 W x 1,000 device-hours = 350 kWh; x PUE 1.2 = 420 kWh; x 400 g/kWh = 168 kg
+    expected = 350 * 1000 / 1000 * 1.2 * 400 / 1e6
+    assert tonnes(cli(searchpath, "model=mine", "format=json")) == pytest.approx(expected)
+    assert tonnes(cli(searchpath, "table=mine", "format=json")) == [pytest.approx(expected)]
+    # and in a sweep, where a job's packaged groups are taken straight from their files
+    assert cli("-m", searchpath, "model=mine", "pue=1.2,1.5").returncode == 0
+    [summary] = user_folder.parent.glob("outputs/sweeps/*/*/summary.json")
+    rows = json.loads(summary.read_text())["rows"]
+    assert sorted(r["emissions_t"] for r in rows) == pytest.approx(
+        [expected, 350 * 1000 / 1000 * 1.5 * 400 / 1e6]
+    )
+
+
+def test_by_region_gives_what_a_sweep_composes(cli, user_folder):
+    """A model file's region keys reach every region, in the one-process table as in a sweep."""
+    write(user_folder, "model/everything.yaml", EVERYTHING)
+    searchpath = f"hydra.searchpath=[file://{user_folder}]"
+    table = cli(
+        searchpath, "table=by_region", "model=everything", "table.regions=aws-us-e*", "format=json"
+    )
+    assert table.returncode == 0, table.stderr
+    fast = json.loads(table.stdout)["rows"]
+    assert cli("-m", searchpath, "model=everything", "region=glob(aws-us-e*)").returncode == 0
+    [summary] = user_folder.parent.glob("outputs/sweeps/*/*/summary.json")
+    swept = json.loads(summary.read_text())["rows"]
+    keys = ("region", "provider", "power_w", "pue", "emissions_t", "market_based_emissions_t")
+    assert len(fast) == 2
+    assert sorted(tuple(r[k] for k in keys) for r in fast) == sorted(
+        tuple(r[k] for k in keys) for r in swept
+    )
+
+
+@pytest.mark.parametrize(
+    "header, body, refused",
+    [
+        ("# @package _global_", "model:\n  name: ${model.organization}", "interpolation"),
+        ("# @package model", "name: Mine", "@package model"),
+        ("# @package _global_", "defaults:\n  - /hardware@extra: h100_sxm\nmodel:\n  name: x", ""),
+    ],
+)
+def test_what_the_reader_does_not_mirror_is_refused_in_one_line(
+    cli, user_folder, header, body, refused
+):
+    write(user_folder, "model/odd.yaml", f"{header}\n{body}\n")
+    write(user_folder, "table/odd.yaml", "caption: Odd\nrows:\n  - model: odd\n")
+    result = cli(f"hydra.searchpath=[file://{user_folder}]", "table=odd")
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "odd.yaml" in line and refused in line and "does not mirror" in line
+
+
+def test_the_config_source_serves_what_hydras_own_sources_serve():
+    """Hydra composing through carbonspec's config source (pkg://carbonspec.conf, as the
+    command does) gives the very config it composes from the plain folder."""
+    code = textwrap.dedent(
+        f"""
+        from hydra import compose, initialize_config_dir, initialize_config_module
+        from hydra.core.global_hydra import GlobalHydra
+        from omegaconf import OmegaConf
+        from carbonspec import app, catalog
+        app.make_sweeper_discoverable()
+
+        def configs(init):
+            GlobalHydra.instance().clear()
+            with init():
+                out = {{}}
+                for model in catalog.options("model"):
+                    cfg = compose("config", ["model=" + model], return_hydra_config=True)
+                    sources = [s.schema for s in cfg.hydra.runtime.config_sources]
+                    plain = OmegaConf.to_container(cfg)
+                    plain.pop("hydra")
+                    out[model] = (plain, sources)
+                return out
+
+        served = configs(lambda: initialize_config_module("carbonspec.conf", version_base="1.3"))
+        plain = configs(lambda: initialize_config_dir({str(CONF)!r}, version_base="1.3"))
+        assert all("carbonspec" in sources for _, sources in served.values())
+        assert all("carbonspec" not in sources for _, sources in plain.values())
+        assert {{m: c for m, (c, _) in served.items()}} == {{m: c for m, (c, _) in plain.items()}}
+        print(len(served))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) == len(catalog.options("model"))

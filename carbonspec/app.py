@@ -212,7 +212,11 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
             template = tables.Template(
                 run_from_config(cfg, settings, given),
                 {g: chosen[g] for g in ("model", "hardware") if g in given},
-                {k: plain(OmegaConf.select(cfg, k)) for k in given if k.split(".")[0] in REGIONAL},
+                {
+                    k: plain(OmegaConf.select(cfg, k))
+                    for k in given
+                    if "." in k and k.split(".")[0] in REGIONAL
+                },
             )
         uncertainty = typed(cfg, "uncertainty", chosen["uncertainty"], given, composed(chosen))
         options = table_options(cfg, settings, given)

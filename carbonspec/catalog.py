@@ -149,22 +149,30 @@ def _current() -> _Reading:
 
 
 def _all_files() -> dict[str, str]:
-    """Every YAML file of the search path by its path relative to its folder (``region/x.yaml``,
-    ``config.yaml``): the first folder that has it, as Hydra looks files up."""
+    """Every YAML file of the search path, at its top or in a group's folder, by its path
+    relative to its folder (``region/x.yaml``, ``config.yaml``): the first folder that has it,
+    as Hydra looks files up."""
     current = _current()
     if current.files is None:
         found: dict[str, str] = {}
         for folder in _search_dirs:
-            root = str(folder)
-            for where, dirs, names in os.walk(root):
-                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
-                prefix = os.path.relpath(where, root).replace(os.sep, "/")
-                for name in names:
-                    if name.endswith(".yaml"):
-                        relative = name if prefix == "." else f"{prefix}/{name}"
-                        found.setdefault(relative, os.path.join(where, name))
+            for entry in _entries(str(folder)):
+                if entry.is_dir() and not entry.name.startswith((".", "__")):
+                    for inner in _entries(entry.path):
+                        if inner.name.endswith(".yaml") and inner.is_file():
+                            found.setdefault(f"{entry.name}/{inner.name}", inner.path)
+                elif entry.name.endswith(".yaml") and entry.is_file():
+                    found.setdefault(entry.name, entry.path)
         current.files = found
     return current.files
+
+
+def _entries(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
+    except OSError:
+        return []
 
 
 def _raw(path: str) -> tuple[str, bytes]:

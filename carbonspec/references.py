@@ -66,13 +66,14 @@ def bibtex_entry(paper: dict[str, Any]) -> str:
 
 
 def known_entries() -> dict[str, dict[str, Any]]:
-    """Every citable entry by key: conf/references.yaml and each model's paper (the catalog
-    caches the files, and forgets them when the user's config folders change)."""
-    entries = {e["key"]: e for e in catalog.read_root("references").values()}
-    for name in catalog.options("model"):
-        paper = catalog.body("model", name).get("paper")
-        if paper and paper.get("key"):
-            entries.setdefault(paper["key"], paper)
+    """Every citable entry by key: conf/references.yaml and each model's paper (in the user's
+    config folders too), read in one catalog reading."""
+    with catalog.reading():
+        entries = {e["key"]: e for e in catalog.read_root("references").values()}
+        for name in catalog.options("model"):
+            paper = catalog.body("model", name).get("paper")
+            if paper and paper.get("key"):
+                entries.setdefault(paper["key"], paper)
     return entries
 
 

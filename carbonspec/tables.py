@@ -99,9 +99,10 @@ def checked(spec: dict[str, Any], name: str) -> dict[str, Any]:
 
 def build_named(name: str, options: Options | None = None) -> Table:
     """A packaged table by name (conf/table/<name>.yaml), without Hydra."""
-    catalog.require_option("table", name)
-    spec = checked(catalog.read_plain("table", name), name)
-    return build_from(spec, name, options or Options())
+    with catalog.reading():  # one view of the config files for the whole table
+        catalog.require_option("table", name)
+        spec = checked(catalog.read_plain("table", name), name)
+        return build_from(spec, name, options or Options())
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ def build(
         if template is None:
             raise catalog.ConfigError(f"table={name} needs a model, e.g. model=gpt3")
         return by_region_table(spec, name, template)
-    return build_from(spec, name, options, uncertainty)
+    with catalog.reading():  # one view of the config files for the whole table
+        return build_from(spec, name, options, uncertainty)
 
 
 def build_from(

@@ -226,5 +226,5 @@ def test_a_sweep_parses_each_packaged_file_once(cli, monkeypatch):
     assert cli("-m", "model=gpt3", regions).returncode == 0
     packaged = [where for where in parsed if "carbonspec.conf" in where or "/conf/" in where]
     # Hydra read them through carbonspec's config source, each job from the same parse
-    assert "carbonspec://carbonspec.conf/model/gpt3.yaml" in packaged
+    assert "carbonspec://carbonspec.conf/config.yaml" in packaged
     assert len(packaged) == len(set(packaged))

@@ -38,7 +38,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache, lru_cache, wraps
+from functools import cache, cached_property, lru_cache, wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -359,6 +359,10 @@ class _Option:
     overrides: tuple[tuple[str, str | None], ...]
     contributions: tuple[tuple[str, Any], ...]  # (top-level key, node)
     layers: tuple[tuple[str, Layer], ...]  # the same, as layers
+    keys: frozenset[str] = field(init=False, compare=False)  # the top-level keys it sets
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", frozenset(key for key, _ in self.contributions))
 
 
 def _unsupported(where: str, what: str) -> Unsupported:
@@ -462,10 +466,22 @@ def _option_of(parsed: Parsed, group: str, name: str, where: str, packaged: bool
 
 @dataclass(frozen=True)
 class Composition:
-    """What Hydra would compose: the group choices, and each top-level key's layers."""
+    """What Hydra would compose: the group choices, each chosen option's file, and what each
+    file (and the command line) sets, in merge order."""
 
     choices: dict[str, str | None]
-    layers: dict[str, list[Layer]]  # read-only
+    files: dict[str, _Option]
+    sources: tuple[tuple[tuple[str, Layer], ...], ...]
+    owners: tuple[str, ...]  # whose each source is: a group, _self_ or the command line
+
+    @cached_property
+    def layers(self) -> dict[str, list[Layer]]:
+        """Each top-level key's layers, in merge order (read-only)."""
+        layers: dict[str, list[Layer]] = {}
+        for source in self.sources:
+            for key, layer in source:
+                layers.setdefault(key, []).append(layer)
+        return layers
 
     def untouched(self, group: str) -> bool:
         """Whether the group's node is its own packaged file's, with nothing set on top."""
@@ -487,6 +503,27 @@ class Composition:
             return _built(group, layer.digest, layer.node)
         where = f"{group} '{self.choices.get(group)}'"
         return validate(SCHEMAS[group], self.node(group) or {}, where)
+
+    def _sources_apart_from(self, groups: set[str]) -> list[tuple[tuple[str, Layer], ...]]:
+        pairs = zip(self.sources, self.owners, strict=True)
+        return [source for source, owner in pairs if owner not in groups]
+
+    def differs_from(self, other: Composition, apart_from: set[str]) -> list[str]:
+        """The config groups, apart from these, whose choice or node differs between the two
+        compositions. Quick where the same files set every other group and the files of these
+        set nothing else; else key by key."""
+        others = [group for group in SCHEMAS if group not in apart_from]
+        differ = [g for g in others if self.choices.get(g) != other.choices.get(g)]
+        if self._sources_apart_from(apart_from) == other._sources_apart_from(apart_from) and all(
+            option.keys <= apart_from
+            for composition in (self, other)
+            for group, option in composition.files.items()
+            if group in apart_from
+        ):
+            return differ
+        return differ + [
+            g for g in others if g not in differ and self.layers.get(g) != other.layers.get(g)
+        ]
 
 
 def _copy(value: Any) -> Any:
@@ -579,21 +616,19 @@ def _compose(
 ) -> Composition:
     primary = _primary()
     choices, expanded = _expand(given)
-    layers: dict[str, list[Layer]] = {}
-    for child in primary.children:
-        if child == SELF:
-            for key, layer in primary.layers:
-                layers.setdefault(key, []).append(layer)
-        elif child in expanded:
-            for key, layer in expanded[child].layers:
-                layers.setdefault(key, []).append(layer)
-    for key, frozen in values:
-        top, *path = key.split(".")
-        node = frozen.value
-        for part in reversed(path):
-            node = {part: node}
-        layers.setdefault(top, []).append(Layer("the command line", node=node))
-    return Composition(choices, layers)
+    owners = [child for child in primary.children if child == SELF or child in expanded]
+    sources = [primary.layers if owner == SELF else expanded[owner].layers for owner in owners]
+    if values:
+        command_line = []
+        for key, frozen in values:
+            top, *path = key.split(".")
+            node = frozen.value
+            for part in reversed(path):
+                node = {part: node}
+            command_line.append((top, Layer("the command line", frozen.text, node=node)))
+        owners.append("the command line")
+        sources.append(tuple(command_line))
+    return Composition(choices, expanded, tuple(sources), tuple(owners))
 
 
 def groups() -> list[str]:

@@ -683,15 +683,7 @@ def refuse_what_a_region_varies(
 ) -> None:
     """A region whose file chooses or sets another group than its own and its provider would
     change the run itself: a sweep composes that; this table does not."""
-    varied = [
-        group
-        for group in catalog.SCHEMAS
-        if group not in ("region", "provider")
-        and (
-            composed.choices.get(group) != base.choices.get(group)
-            or composed.layers.get(group) != base.layers.get(group)
-        )
-    ]
+    varied = composed.differs_from(base, {"region", "provider"})
     if varied:
         raise catalog.ConfigError(
             f"region '{region_key}' changes {', '.join(varied)} (in its defaults list or"

@@ -311,3 +311,37 @@ def test_the_config_source_serves_what_hydras_own_sources_serve():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) == len(catalog.options("model"))
+
+
+def test_by_region_refuses_a_region_that_changes_the_run_itself(cli, user_folder):
+    region = """\
+        # @package _global_
+        defaults:
+          - override /provider: aws
+        region:
+          name: odd
+          display_name: A region that sets another group
+          carbon_intensity: 100
+        {group}:
+          {key}: {value}
+        """
+    write(
+        user_folder, "region/odd-site.yaml", region.format(group="hardware", key="power_w", value=1)
+    )
+    searchpath = f"hydra.searchpath=[file://{user_folder}]"
+    result = cli(searchpath, "table=by_region", "model=gpt3", "table.regions=odd-*")
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "region 'odd-site' changes hardware" in line and "sweep" in line
+    # its own keys and its provider's are what a by-region table varies: composed as in a sweep
+    write(
+        user_folder, "region/odd-site.yaml", region.format(group="provider", key="pue", value=1.3)
+    )
+    out = cli(searchpath, "table=by_region", "model=gpt3", "table.regions=odd-*", "format=json")
+    assert out.returncode == 0, out.stderr
+    [row] = json.loads(out.stdout)["rows"]
+    assert (row["provider"], row["carbon_intensity_g_per_kwh"], row["pue"]) == ("aws", 100, 1.3)
+    assert cli("-m", searchpath, "model=gpt3", "region=odd-site").returncode == 0
+    [summary] = user_folder.parent.glob("outputs/sweeps/*/*/summary.json")
+    [swept] = json.loads(summary.read_text())["rows"]
+    assert swept["emissions_t"] == row["emissions_t"] and swept["pue"] == 1.3

@@ -340,10 +340,11 @@ def main() -> None:
     argv = sys.argv[1:]
     try:
         catalog.use_search_path(checks.config_search_dirs(argv))
-        if listing.requested(argv):
-            print(listing.listing(argv), end="")
-            return
-        checks.check(argv, multirun=bool({"-m", "--multirun"} & set(argv)))
+        with catalog.reading(remember=False):  # each file read once for the checks
+            if listing.requested(argv):
+                print(listing.listing(argv), end="")
+                return
+            checks.check(argv, multirun=bool({"-m", "--multirun"} & set(argv)))
         checks.check_writable(argv)
         sys.argv[1:] = checks.with_schema_keys(argv)
     except (checks.OverrideError, catalog.ConfigError) as err:

@@ -28,7 +28,7 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from carbonspec import checks, sweep
+from carbonspec import catalog, checks, sweep
 from carbonspec.progress import Progress
 
 # Jobs write their record (result.json), not Hydra's config copies: a sweep of hundreds of jobs
@@ -78,7 +78,8 @@ class CarbonspecSweeper(BasicSweeper):
         for offset, job in enumerate(chunk):
             index = first + offset
             try:
-                checks.check(list(job), multirun=False)
+                with catalog.reading(remember=False):
+                    checks.check(list(job), multirun=False)
             except checks.OverrideError as err:
                 self.launch_segment(segment, segment_start)
                 segment, segment_start = [], index + 1

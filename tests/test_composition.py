@@ -175,6 +175,7 @@ EVERYTHING = """\
       devices: 8
       hours: 100
       training_year: 2022
+      tokens: 2e12  # a float in OmegaConf's YAML, a string in PyYAML's YAML 1.1
     """
 
 
@@ -188,14 +189,14 @@ def test_user_models_that_set_other_groups_compose_the_same_both_ways(hydra, use
         assert strict(fast[group]) == strict(from_hydra[group]), group
         assert strict(estimate[group]) == strict(from_hydra[group]), group
     assert fast["provider"].name == "Google Cloud Platform" and fast["provider"].pue == 1.3
-    assert fast["region"].offset_ratio == 0.5
+    assert fast["region"].offset_ratio == 0.5 and fast["model"].tokens == 2e12
     # compute comes after model in conf/config.yaml's defaults: its own file is merged last
     assert fast["compute"].mfu == from_hydra["compute"].mfu == 0.35
     # a row choosing another region still gets the model's own region keys, as Hydra does
     choices = {"model": "everything", "region": "gcp-us-central1"}
     from_hydra, fast, _ = both_ways(hydra, choices, user_folder)
     assert strict(fast["region"]) == strict(from_hydra["region"])
-    assert fast["region"].offset_ratio == 0.5
+    assert fast["region"].offset_ratio == 0.5 and fast["model"].tokens == 2e12
 
 
 def test_a_users_file_does_not_shadow_a_packaged_one_found_first(hydra, user_folder):

@@ -537,8 +537,10 @@ def _copy(value: Any) -> Any:
 def _merge(dest: Any, src: Any) -> Any:
     """OmegaConf.merge on plain data: mappings merge key by key, anything else replaces, and a
     mandatory value (???) keeps what was there."""
+    if isinstance(src, str) and src == MISSING:
+        return dest
     if not (isinstance(dest, dict) and isinstance(src, dict)):
-        return dest if src == MISSING and dest is not None else _copy(src)
+        return _copy(src)
     merged = dict(dest)
     for key, value in src.items():
         if key in merged:

@@ -346,3 +346,22 @@ def test_by_region_refuses_a_region_that_changes_the_run_itself(cli, user_folder
     [summary] = user_folder.parent.glob("outputs/sweeps/*/*/summary.json")
     [swept] = json.loads(summary.read_text())["rows"]
     assert swept["emissions_t"] == row["emissions_t"] and swept["pue"] == 1.3
+
+
+@pytest.mark.parametrize(
+    "dest, src",
+    [
+        ({"a": None}, {"a": "???"}),
+        ({"a": {"b": 1}}, {"a": "???"}),
+        ({}, {"a": "???"}),
+        ({"a": {"b": 1}}, {"a": None}),
+        ({"a": None}, {"a": {"b": 1}}),
+        ({"a": {"b": 1, "d": [1, 2]}}, {"a": {"c": 2, "b": "???", "d": [3]}}),
+        ({"a": 1}, {"a": {"x": 1}}),
+        ({"a": {"x": 1}}, {"a": 3}),
+    ],
+)
+def test_layers_merge_as_omegaconf_merges(dest, src):
+    from omegaconf import OmegaConf
+
+    assert catalog._merge(dest, src) == OmegaConf.to_container(OmegaConf.merge(dest, src))

@@ -264,9 +264,18 @@ def _files(group: str) -> dict[str, str]:
     return found
 
 
+def _path(group: str, name: str) -> str | None:
+    """The file a group option is read from: the first folder of the search path that has it."""
+    if _reading is not None and _reading.remember:
+        return _files(group).get(name)
+    if "/" in name or not _NAME.fullmatch(name):
+        return None  # not a file of the group's own folder
+    return _find(f"{group}/{name}.yaml")
+
+
 def path_of(group: str, name: str) -> Path:
     """The file a group option is read from (the first folder of the search path that has it)."""
-    return Path(_files(group).get(name) or CONF_DIR / group / f"{name}.yaml")
+    return Path(_path(group, name) or CONF_DIR / group / f"{name}.yaml")
 
 
 def is_packaged(group: str, name: str) -> bool:
@@ -286,7 +295,7 @@ def matching(group: str, pattern: str) -> list[str]:
 
 
 def require_option(group: str, name: str) -> None:
-    if name not in _files(group):
+    if _path(group, name) is None:
         raise ConfigError(
             f"unknown {group} '{name}'. Valid {group} options: {', '.join(options(group))}"
         )
@@ -426,7 +435,8 @@ def _primary_of(parsed: Parsed, where: str) -> _Primary:
 def _option(group: str, name: str) -> _Option:
     """A group option's file as composition uses it."""
     require_option(group, name)
-    path = _files(group)[name]
+    path = _path(group, name)
+    assert path is not None
     packaged = os.path.dirname(os.path.dirname(path)) == _CONF
     return _option_of(_parsed(path), group, name, path, packaged)
 
@@ -485,13 +495,20 @@ class Composition:
 
     def untouched(self, group: str) -> bool:
         """Whether the group's node is its own packaged file's, with nothing set on top."""
-        layers = self.layers.get(group, ())
-        return len(layers) == 1 and layers[0].packaged_own
+        option = self.files.get(group)
+        if option is None or not option.packaged or group not in option.keys:
+            return False
+        setting = [source for source in self.sources for key, _ in source if key == group]
+        return len(setting) == 1
 
     def node(self, key: str) -> Any:
-        """The key's value as Hydra merges it (a fresh copy)."""
+        """The key's value as Hydra merges it (read-only: a file's own data where one file
+        sets it all)."""
+        layers = self.layers.get(key, ())
+        if len(layers) == 1:
+            return layers[0].node
         merged: Any = None
-        for i, layer in enumerate(self.layers.get(key, ())):
+        for i, layer in enumerate(layers):
             merged = _copy(layer.node) if i == 0 else _merge(merged, layer.node)
         return merged
 
@@ -499,14 +516,10 @@ class Composition:
         """The group as its typed object: straight from an untouched packaged file (its schema
         is checked by the test suite), else validated, so that a bad value fails naming it."""
         if self.untouched(group):
-            layer = self.layers[group][0]
-            return _built(group, layer.digest, layer.node)
+            option = self.files[group]
+            return _built(group, option.digest, dict(option.contributions)[group])
         where = f"{group} '{self.choices.get(group)}'"
         return validate(SCHEMAS[group], self.node(group) or {}, where)
-
-    def _sources_apart_from(self, groups: set[str]) -> list[tuple[tuple[str, Layer], ...]]:
-        pairs = zip(self.sources, self.owners, strict=True)
-        return [source for source, owner in pairs if owner not in groups]
 
     def differs_from(self, other: Composition, apart_from: set[str]) -> list[str]:
         """The config groups, apart from these, whose choice or node differs between the two
@@ -514,11 +527,16 @@ class Composition:
         set nothing else; else key by key."""
         others = [group for group in SCHEMAS if group not in apart_from]
         differ = [g for g in others if self.choices.get(g) != other.choices.get(g)]
-        if self._sources_apart_from(apart_from) == other._sources_apart_from(apart_from) and all(
-            option.keys <= apart_from
+        same_others = self.owners == other.owners and all(
+            mine is theirs or mine == theirs
+            for mine, theirs, owner in zip(self.sources, other.sources, self.owners, strict=True)
+            if owner not in apart_from
+        )
+        if same_others and all(
+            composition.files[group].keys <= apart_from
             for composition in (self, other)
-            for group, option in composition.files.items()
-            if group in apart_from
+            for group in apart_from
+            if group in composition.files
         ):
             return differ
         return differ + [

@@ -105,11 +105,12 @@ def use_search_path(dirs: list[Path]) -> None:
 #
 # Within ``with reading():`` (a command, a table) every config file of the search path is read
 # once (a few milliseconds for the ~480 packaged files): what it finds is hashed into one
-# fingerprint, and everything carbonspec works out from the configs (a group's options, a
-# composition, a typed object) is remembered under that fingerprint. The next reading reads the
-# files again: if any byte of any file changed, or a file came or went, the fingerprint differs
-# and everything is worked out afresh. Nothing is keyed on a file's time or size. A call made
-# outside a reading reads just the files it needs, and remembers nothing.
+# fingerprint, and what carbonspec works out from the files (a group's options, a file's
+# defaults list and layers, a typed object, a provider's regions) is remembered under that
+# fingerprint; compositions, many and seldom asked for twice, only for the reading. The next
+# reading reads the files again: if any byte of any file changed, or a file came or went, the
+# fingerprint differs and everything is worked out afresh. Nothing is keyed on a file's time or
+# size. A call made outside a reading reads just the files it needs, and remembers nothing.
 
 
 class _Reading:
@@ -119,6 +120,7 @@ class _Reading:
         self.raw: dict[str, tuple[str, bytes]] = {}  # file -> (hash, bytes)
         self.parsed: dict[str, Parsed] = {}
         self.memo: dict[tuple[Any, ...], Any] | None = None if remember else {}
+        self.local: dict[tuple[Any, ...], Any] = {}  # compositions: worked out per reading
 
 
 _reading: _Reading | None = None
@@ -215,6 +217,24 @@ def _remembered_for_the_files(function: Callable[..., T]) -> Callable[..., T]:
         if key not in memo:
             memo[key] = function(*args)
         return memo[key]  # type: ignore[no-any-return]
+
+    return remembered
+
+
+def _per_reading(function: Callable[..., T]) -> Callable[..., T]:
+    """Work ``function`` out once per reading: compositions, which a later reading seldom asks
+    for again (a sweep's next job, a by-region table's next model) and which are many."""
+
+    @wraps(function)
+    def remembered(*args: Any) -> T:
+        if _reading is None:
+            with reading(remember=False):
+                return remembered(*args)
+        local = _reading.local
+        key = (function.__name__, *args)
+        if key not in local:
+            local[key] = function(*args)
+        return local[key]  # type: ignore[no-any-return]
 
     return remembered
 
@@ -594,7 +614,7 @@ class _Frozen:
         return hash(self.text)
 
 
-@_remembered_for_the_files
+@_per_reading
 def _expand(
     given: tuple[tuple[str, str | None], ...],
 ) -> tuple[dict[str, str | None], dict[str, _Option]]:
@@ -630,7 +650,7 @@ def _expand(
     return choices, expanded
 
 
-@_remembered_for_the_files
+@_per_reading
 def _compose(
     given: tuple[tuple[str, str | None], ...], values: tuple[tuple[str, _Frozen], ...]
 ) -> Composition:
@@ -682,10 +702,22 @@ def _region_providers() -> dict[str, str]:
     return {name: region_provider(name) for name in options("region")}
 
 
-@_remembered_for_the_files
 def provider_regions(provider: str) -> list[tuple[str, Region]]:
     """A provider's regions (those whose defaults list chooses it), for the cleanest-region
-    line; only a provider with a choice of regions has one."""
+    line; only a provider with a choice of regions has one. The primary config's default
+    provider (``private``: on-premises, a site of one's own) offers none to choose from: the
+    regions that keep it are countries and single sites. The same list object for the same
+    files (estimate keeps its cleanest region per list)."""
+    if _reading is None:
+        with reading():
+            return _provider_regions(provider)
+    return _provider_regions(provider)
+
+
+@_remembered_for_the_files
+def _provider_regions(provider: str) -> list[tuple[str, Region]]:
+    if provider == _primary().defaults.get("provider"):
+        return []
     names = [name for name, chosen in _region_providers().items() if chosen == provider]
     return [(name, load_fast("region", name)) for name in names] if len(names) > 1 else []
 

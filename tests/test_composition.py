@@ -126,6 +126,9 @@ def test_the_cleanest_region_is_sought_among_the_regions_of_that_provider():
     assert "google-us-georgia" in [n for n, _ in catalog.provider_regions("gcp")]
     assert "microsoft-us" in [n for n, _ in catalog.provider_regions("azure")]
     assert catalog.provider_regions("meta") == []  # one site: no choice of region
+    # on-premises (the primary config's default provider): countries and sites, not a choice
+    assert catalog.provider_regions("private") == []
+    assert catalog.provider_regions("aws") is catalog.provider_regions("aws")
 
 
 MINE = """\
@@ -365,3 +368,11 @@ def test_layers_merge_as_omegaconf_merges(dest, src):
     from omegaconf import OmegaConf
 
     assert catalog._merge(dest, src) == OmegaConf.to_container(OmegaConf.merge(dest, src))
+
+
+def test_an_on_premises_site_has_no_cleanest_region(cli):
+    out = cli("model=gpt3", "region=country-fra", "format=json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["cleanest_region"] is None
+    out = cli("model=gpt3", "region=google-us", "format=json")  # a Google site: GCP's regions
+    assert json.loads(out.stdout)["cleanest_region"].startswith("gcp-")

@@ -3,7 +3,8 @@ puts it in front of ``pkg://carbonspec.conf``.
 
 A ConfigSource plugin is Hydra's documented way to serve configs (Hydra's
 examples/plugins/example_configsource_plugin), used with a SearchPathPlugin that adds it to the
-search path. This one serves exactly the files of ``pkg://carbonspec.conf``, each read by
+search path. This one serves exactly the files of ``pkg://carbonspec.conf`` (and of Hydra's own
+``pkg://hydra.conf``, which every job reads as well), each read by
 carbonspec.configfiles: OmegaConf's YAML rules on PyYAML's C parser (what ``OmegaConf.load``
 gives, about ten times faster), remembered by the hash of the file's bytes. So a sweep parses
 each file once instead of once per job, a file edited between two runs is read afresh, and
@@ -28,6 +29,8 @@ from omegaconf import OmegaConf
 
 PACKAGE = "carbonspec.conf"
 SERVED = f"pkg://{PACKAGE}"
+# Hydra's own configs (its output folders, help, logging) are read for every job too
+ALSO_SERVED = ("hydra.conf",)
 
 
 class CarbonspecConfigSource(ConfigSource):
@@ -91,14 +94,19 @@ class CarbonspecConfigSource(ConfigSource):
 
 
 class CarbonspecSearchPath(SearchPathPlugin):
-    """Puts ``carbonspec://carbonspec.conf`` just before ``pkg://carbonspec.conf``: the same
-    files, found first, so Hydra reads them through carbonspec's config source."""
+    """Puts ``carbonspec://carbonspec.conf`` just before ``pkg://carbonspec.conf`` (and the
+    same for Hydra's own ``pkg://hydra.conf``): the same files, found first, so Hydra reads them
+    through carbonspec's config source."""
 
     def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
         paths = [element.path for element in search_path.get_path()]
-        if SERVED in paths and f"carbonspec://{PACKAGE}" not in paths:
-            search_path.prepend(
-                provider="carbonspec",
-                path=f"carbonspec://{PACKAGE}",
-                anchor=SearchPathQuery(path=SERVED),
-            )
+        if SERVED not in paths:
+            return  # not carbonspec's app
+        for package in (PACKAGE, *ALSO_SERVED):
+            served = f"pkg://{package}"
+            if served in paths and f"carbonspec://{package}" not in paths:
+                search_path.prepend(
+                    provider="carbonspec",
+                    path=f"carbonspec://{package}",
+                    anchor=SearchPathQuery(path=served),
+                )

@@ -4,9 +4,11 @@
   validate the batch and then the launcher composes it again; here the command-line checks of
   carbonspec.checks (unknown options, unknown keys) run on each job's overrides instead, which is
   cheap, so the first job starts at once.
-- Each packaged config file is parsed once per sweep, not once per job: Hydra reads carbonspec's
-  configs through carbonspec's config source (hydra_plugins/carbonspec_configs), which remembers
-  each file's parsed data by the hash of its bytes.
+- Each packaged config file (carbonspec's and Hydra's own) is parsed once per sweep, not once per
+  job: Hydra reads them through carbonspec's config source (hydra_plugins/carbonspec_configs,
+  Hydra's public ConfigSource plugin interface), which remembers each file's parsed data by the
+  hash of its bytes and hands each job a config of its own. A user's own folder is read by
+  Hydra's file source, once per job.
 - A job that cannot be launched is recorded as a failure in its own folder and the sweep goes on;
   should the launcher still fail on a batch, its jobs are launched one by one.
 - Progress (jobs done / total, time left) goes to stderr; jobs are launched in batches so that it

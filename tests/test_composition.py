@@ -234,6 +234,22 @@ def test_a_user_model_setting_the_hardware_power_is_honoured_everywhere(cli, use
     expected = 350 * 1000 / 1000 * 1.2 * 400 / 1e6
     assert tonnes(cli(searchpath, "model=mine", "format=json")) == pytest.approx(expected)
     assert tonnes(cli(searchpath, "table=mine", "format=json")) == [pytest.approx(expected)]
+    # the issue's own run: in the primary config's default region, at its grid and PUE
+    issue = """\
+        # @package _global_
+        defaults:
+          - override /hardware: h100_sxm
+        hardware:
+          power_w: 350
+        model:
+          name: Mine
+          device_hours: 1000
+        """
+    write(user_folder, "model/issue.yaml", issue)
+    out = json.loads(cli(searchpath, "model=issue", "format=json").stdout)
+    by_hand = 350 * 1000 * out["pue"] * out["carbon_intensity_g_per_kwh"] / 1e9
+    assert (out["region"], out["power_w"]) == ("aws-us-east-1", 350)
+    assert out["emissions_t"] == pytest.approx(by_hand)
     # and in a sweep, where a job's packaged groups are taken straight from their files
     assert cli("-m", searchpath, "model=mine", "pue=1.2,1.5").returncode == 0
     [summary] = user_folder.parent.glob("outputs/sweeps/*/*/summary.json")

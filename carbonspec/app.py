@@ -188,12 +188,17 @@ def typed(
     else set any of its fields: not the command line, not another composed file (a model's
     ``# @package _global_`` file may set ``hardware.power_w``). The test suite checks every
     packaged file against its schema, and validating a sweep job's groups once more costs more
-    than its estimate. Else validated from Hydra's config, so that a bad value or a user's own
-    file fails naming the field."""
+    than its estimate. Else validated from Hydra's config (its interpolations resolved there, in
+    the whole config), so that a bad value or a user's own file fails naming the field."""
     untouched = files is not None and files.choices.get(group) == name and files.untouched(group)
     if untouched and not any(k.startswith(f"{group}.") for k in given):
         return files.typed(group)  # type: ignore[union-attr]
-    return catalog.validate(catalog.SCHEMAS[group], cfg[group], f"{group} '{name}'")
+    where = f"{group} '{name}'"
+    try:
+        node = OmegaConf.to_container(cfg[group], resolve=True)
+    except OmegaConfBaseException as err:
+        raise catalog.ConfigError(f"invalid {where}: {str(err).splitlines()[0]}") from None
+    return catalog.validate(catalog.SCHEMAS[group], node, where)
 
 
 def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:

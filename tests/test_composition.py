@@ -392,3 +392,19 @@ def test_an_on_premises_site_has_no_cleanest_region(cli):
     assert json.loads(out.stdout)["cleanest_region"] is None
     out = cli("model=gpt3", "region=google-us", "format=json")  # a Google site: GCP's regions
     assert json.loads(out.stdout)["cleanest_region"].startswith("gcp-")
+
+
+def test_an_estimate_resolves_a_users_interpolation_as_hydra_does(cli, user_folder):
+    odd = """\
+        # @package _global_
+        defaults:
+          - override /hardware: h100_sxm
+        model:
+          organization: ACME
+          name: ${model.organization} run
+          device_hours: 1000
+        """
+    write(user_folder, "model/odd.yaml", odd)
+    out = cli(f"hydra.searchpath=[file://{user_folder}]", "model=odd", "format=json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["model_name"] == "ACME run"

@@ -24,8 +24,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from carbonspec import catalog, checks, figures, listing, outputs, sweep, tables
-from carbonspec.core import InputError, NotEstimable, require_pue
+from carbonspec import bounds, catalog, checks, figures, listing, outputs, sweep, tables
+from carbonspec.core import InputError, NotEstimable
 from carbonspec.estimate import Run, estimate
 from carbonspec.schema import GRID_WORDS, Format, Settings
 
@@ -47,8 +47,7 @@ def settings_of(cfg: DictConfig) -> Settings:
         raise catalog.ConfigError(
             f"grid={grid} is not a choice: auto, calculator, latest or a year (grid=2021)"
         )
-    if settings.pue is not None:
-        require_pue("pue", settings.pue)
+    bounds.check_setting("pue", settings.pue)
     return settings
 
 

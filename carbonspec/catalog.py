@@ -13,6 +13,8 @@ import enum
 import fnmatch
 import os
 import pickle
+import re
+import sys
 import tempfile
 import types
 import typing
@@ -25,6 +27,7 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from carbonspec import bounds, core
 from carbonspec import conf as _conf_package
 from carbonspec.schema import (
     Compute,
@@ -194,6 +197,31 @@ def validate(schema: type[T], node: Any, where: str) -> T:
         key = getattr(err, "full_key", None) or ""
         reason = str(err).splitlines()[0]
         raise ConfigError(f"invalid {'.'.join(filter(None, [where, key]))}: {reason}") from None
+    except OverflowError:  # an integer of hundreds of digits in a float field: name it
+        data = OmegaConf.to_container(node) if isinstance(node, DictConfig) else node
+        group = next((g for g, kind in SCHEMAS.items() if kind is schema), "")
+        path, value = too_large(data, group) or (group, None)
+        bound = bounds.bound_of(re.sub(r"\[\d+\]", "[]", path))
+        rule = bound.rule if bound else "a number of at most 308 digits"
+        raise ConfigError(
+            f"invalid {where}: {path} must be {rule} (got {core.shown(value)})"
+        ) from None
+
+
+def too_large(data: Any, path: str) -> tuple[str, int] | None:
+    """The first integer in plain config data that no float can hold, and where it is."""
+    if isinstance(data, dict):
+        items = [(f"{path}.{key}".lstrip("."), value) for key, value in data.items()]
+    elif isinstance(data, list):
+        items = [(f"{path}[{i}]", value) for i, value in enumerate(data)]
+    else:
+        return None
+    for inner, value in items:
+        if isinstance(value, int) and abs(value) > sys.float_info.max:
+            return inner, value
+        if found := too_large(value, inner):
+            return found
+    return None
 
 
 def load(group: str, name: str) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from carbonspec import catalog
+from carbonspec import bounds, catalog
 from carbonspec.schema import Settings, TableSpec
 
 # Each group's node and the schema of its fields; the table's own node is a TableSpec.
@@ -22,6 +22,7 @@ NODE_SCHEMAS: dict[str, type] = {**catalog.SCHEMAS, "table": TableSpec}
 GROUPS = tuple(NODE_SCHEMAS)
 SWEEP_SYNTAX = (",", "glob(", "range(", "choice(", "interval(")
 OWN_KEYS = ("hydra", "list")  # Hydra's own options, and carbonspec's list=
+MAX_DIGITS = 300  # an integer literal longer than this cannot be any number carbonspec takes
 
 
 class OverrideError(ValueError):
@@ -73,6 +74,7 @@ def check(argv: list[str], multirun: bool) -> None:
             check_option(key, value, sweep)
         else:
             check_key(key)
+            check_number_length(key, value)
 
 
 def check_option(group: str, value: str, sweep: bool) -> None:
@@ -122,6 +124,18 @@ def check_key(key: str) -> None:
             )
         schema = fields[part]
         where = f"{where}.{part}" if where else part
+
+
+def check_number_length(key: str, value: str) -> None:
+    """An integer of hundreds of digits is beyond any float (~1.8e308): Hydra's parser and
+    OmegaConf fail on it (past 4,300 digits Python will not even read it). Refused here, naming
+    the field and its range, and echoing only its first digits."""
+    for item in value.split(","):
+        digits = item.strip().lstrip("+-").replace("_", "")
+        if len(digits) > MAX_DIGITS and digits.isdigit():
+            bound = bounds.bound_of(key)
+            rule = f"must be {bound.rule}" if bound else "takes no number this large"
+            raise OverrideError(f"{key} {rule} (got {digits[:12]}... ({len(digits):,} digits))")
 
 
 def fields_of(schema: Any) -> dict[str, Any] | None:

@@ -6,12 +6,11 @@ model cards) is rendered from.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from carbonspec import core, footprint
+from carbonspec import bounds, core, footprint
 from carbonspec.device_hours import DeviceHours, device_hours_of_run
 from carbonspec.schema import (
     Compute,
@@ -162,23 +161,14 @@ def power_of(run: Run) -> tuple[float, str]:
 
 
 def check_inputs(run: Run) -> None:
-    """Every number the run carries, finite and in range, whether or not this method uses it."""
-    hw, unc, m = run.hardware, run.uncertainty, run.model
-    for name in ("power_low_w", "power_high_w", "tdp_w"):
-        if getattr(hw, name) is not None:
-            core.require_positive(f"hardware.{name}", getattr(hw, name), core.MAX_POWER_W)
-    core.require_fraction(
-        "uncertainty.tdp_power_low_factor", unc.tdp_power_low_factor, math.ulp(0.0), 1.0
-    )
-    core.require_fraction("uncertainty.tdp_power_high_factor", unc.tdp_power_high_factor, 1.0, 3.0)
-    core.require_fraction("uncertainty.measured_power_spread", unc.measured_power_spread, 0.0, 0.9)
-    core.require_pue("uncertainty.unknown_pue_high", unc.unknown_pue_high)
-    if run.region.pue is not None:
-        core.require_pue("region.pue", run.region.pue)
-    if m.reported is not None:  # a published 0 exists (OLMo 7B on LUMI): shown, not compared
-        core.require_number(
-            "model.reported.emissions_t", m.reported.emissions_t, 0.0, 1e9, "between 0 and 1e9"
-        )
+    """Every number the run carries, finite and in range, and every low <= central <= high,
+    whether or not this method uses it (the ranges: carbonspec.bounds). Each typed object is
+    checked once: a table or a by-region run shares the same catalog objects across its rows."""
+    for group in bounds.GROUPS:  # model, hardware, region, provider, embodied, water, ...
+        obj = getattr(run, group)
+        if obj is not None:
+            bounds.check(group, obj)
+    bounds.check_setting("pue", run.pue)
 
 
 def power_range(hw: Hardware, power_w: float, unc: Uncertainty) -> tuple[float, float, float]:

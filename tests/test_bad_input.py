@@ -63,7 +63,7 @@ REFUSED = [
 ]
 EXPECT = {  # a word the one line must contain, for a few of them
     "model.device_hours=1000": "model.devices x model.hours",
-    "pue=100": "between 1.0 and 3.0",
+    "pue=100": "pue must be between 1 and 3",
     "model.device_hour=5": "Did you mean model.device_hours",
     "metod=calculator": "Did you mean method",
     "model.device_hours=1,000": "-m",
@@ -89,6 +89,124 @@ def test_refused_in_one_line_leaving_nothing(args, cli, tmp_path):
     for key, word in EXPECT.items():
         if key in args:
             assert word in lines[0]
+
+
+# Every number a user can set is checked (carbonspec.bounds): (overrides, the one line's start)
+DIGITS_5000, DIGITS_400 = "9" * 5000, "9" * 400
+OUT_OF_RANGE = [
+    (["embodied.default_device_kg=-1000"],
+     "embodied.default_device_kg must be greater than 0 and at most 100,000 kg CO2eq (got -1000"),
+    (["embodied.lifetime_low_years=-1"],
+     "embodied.lifetime_low_years must be between 0.5 and 20 years (got -1"),
+    (["embodied.utilisation_low=-0.5"],
+     "embodied.utilisation_low must be between 0.01 and 1 (got -0.5)"),
+    (["compute.mfu_low=-0.1"], "compute.mfu_low must be between 0.001 and 1 (got -0.1)"),
+    (["model.device_hours=null", "model.hours=null", "compute.mfu_low=-0.1"],
+     "compute.mfu_low must be between 0.001 and 1"),  # where the MFU range is used, too
+    (["water.wue_low=-50"], "water.wue_low must be between 0 and 20 L/kWh (got -50"),
+    (["water.ewif_low=-30"], "water.ewif_low must be between 0 and 100 L/kWh (got -30"),
+    (["region.offset_ratio=500"], "region.offset_ratio must be between 0 and 100 % (got 500"),
+    (["provider.renewable_matching_pct=250"],
+     "provider.renewable_matching_pct must be between 0 and 100 % (got 250"),
+    (["hardware.calculator_power_w=1e15"],
+     "hardware.calculator_power_w must be greater than 0 and at most 100,000 W (got 1e+15)"),
+    (["hardware.calculator_power_w=1e15", "method=calculator"],
+     "hardware.calculator_power_w must be greater than 0 and at most 100,000 W"),
+    (["model.training_year=1800"],
+     "model.training_year must be a whole number between 2010 and 2035 (got 1800)"),
+    (["embodied.utilisation=0.5"],
+     "embodied.utilisation_low <= embodied.utilisation <= embodied.utilisation_high must hold"
+     " (got 0.85, 0.5, 1)"),
+    (["hardware=tpu_v3", "hardware.power_low_w=900", "hardware.power_high_w=100"],
+     "hardware.power_low_w <= hardware.power_w <= hardware.power_high_w must hold (got 900, "),
+    (["hardware.power_low_w=900", "hardware.power_high_w=100"],
+     "hardware.power_low_w <= hardware.power_w <= hardware.power_high_w must hold"),
+    (["model.devices=" + DIGITS_5000],
+     "model.devices must be a whole number between 1 and 1e8 (got 999999999999... (5,000 digits))"),
+    (["model.device_hours=" + DIGITS_400],
+     "model.device_hours must be greater than 0 and at most 1e12 (got 999999999999... (400"),
+    (["embodied.lifetime_high_years=" + DIGITS_5000],
+     "embodied.lifetime_high_years must be between 0.5 and 20 years (got 999999999999..."),
+    (["embodied.lifetime_high_years=inf"],
+     "embodied.lifetime_high_years must be between 0.5 and 20 years (got inf)"),
+    (["water.wue_high=inf"], "water.wue_high must be between 0 and 20 L/kWh (got inf)"),
+    (["water.ewif_high=inf"], "water.ewif_high must be between 0 and 100 L/kWh (got inf)"),
+    (["embodied.lifetime_low_years=0"], "embodied.lifetime_low_years must be between 0.5 and 20"),
+    (["embodied.utilisation_low=0"], "embodied.utilisation_low must be between 0.01 and 1"),
+    (["compute.mfu_low=0"], "compute.mfu_low must be between 0.001 and 1"),
+    (["model.parameters=-1"], "model.parameters must be greater than 0 and at most 1e15 (got -1"),
+    (["uncertainty.tdp_power_low_factor=0"],
+     "uncertainty.tdp_power_low_factor must be greater than 0 and at most 1 (got 0"),
+    (["hardware.peak_tflops_fp16=0"], "hardware.peak_tflops_fp16 must be between 0.1 and"),
+    (["region.grid_years=[{year: 2020, g_per_kwh: -5, source: s}]"],
+     "region.grid_years[0].g_per_kwh must be between 0 and 2000 g/kWh (got -5"),
+    (["pue=" + DIGITS_5000], "pue must be between 1 and 3 (got 999999999999... (5,000 digits))"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "start"), OUT_OF_RANGE, ids=lambda a: str(a)[:50])
+def test_a_number_out_of_its_range_is_refused_naming_field_and_range(args, start, cli, tmp_path):
+    result = cli("model=gpt3", *args)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, (result.stderr, result.stdout[-300:])
+    assert lines == [lines[0]] and lines[0].startswith(f"carbonspec: error: {start}"), lines
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(lines[0]) < 240  # whatever was typed, the line echoes only its first digits
+    assert files_under(tmp_path) == []
+
+
+@pytest.fixture
+def own_conf(tmp_path_factory):
+    """A config folder of the user's, outside the run's folder."""
+    return tmp_path_factory.mktemp("conf")
+
+
+def test_a_table_row_out_of_range_is_refused_naming_the_field(cli, tmp_path, own_conf):
+    (own_conf / "table").mkdir()
+    (own_conf / "table" / "mine.yaml").write_text(
+        "caption: Mine\ncolumns: [model, estimate]\nrows:\n"
+        "  - {model: gpt3}\n"
+        "  - {model: bloom, region_values: {offset_ratio: 500}}\n"
+    )
+    result = cli(f"hydra.searchpath=[file://{own_conf}]", "table=mine")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "carbonspec: error: region.offset_ratio must be between 0 and 100 % (got 500.0)"
+    )
+    assert files_under(tmp_path) == []
+
+
+def test_a_user_file_out_of_range_is_refused_naming_the_field(cli, tmp_path, own_conf):
+    (own_conf / "model").mkdir()
+    (own_conf / "model" / "mine.yaml").write_text(
+        "# @package _global_\ndefaults:\n  - override /hardware: h100_sxm\n"
+        f"model:\n  name: Mine\n  device_hours: {DIGITS_400}\n"
+    )
+    result = cli(f"hydra.searchpath=[file://{own_conf}]", "model=mine")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "carbonspec: error: invalid model 'mine': model.device_hours must be greater than 0 and"
+        " at most 1e12 (got 999999999999... (400 digits))"
+    )
+
+
+def test_by_region_checks_the_run_it_spreads(cli, tmp_path):
+    result = cli("table=by_region", "model=gpt3", "embodied.lifetime_low_years=-1")
+    assert result.returncode == 2
+    assert result.stderr.startswith("carbonspec: error: embodied.lifetime_low_years must be")
+    assert files_under(tmp_path) == []
+
+
+def test_a_sweep_records_the_job_out_of_range_and_estimates_the_others(cli, tmp_path):
+    result = cli("-m", "model=gpt3", "region.offset_ratio=50,500")
+    assert result.returncode == 1
+    (summary_path,) = tmp_path.rglob("summary.json")
+    summary = json.loads(summary_path.read_text())
+    assert [row["market_based_emissions_t"] for row in summary["rows"]] == [
+        pytest.approx(summary["rows"][0]["emissions_t"] / 2)
+    ]
+    (failed,) = summary["summary"]["failed"]
+    assert failed["error"] == "region.offset_ratio must be between 0 and 100 % (got 500.0)"
 
 
 def test_a_broken_yaml_file_is_named_with_its_line(cli, tmp_path):

@@ -20,6 +20,7 @@ from typing import Any
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
+from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -244,16 +245,43 @@ def hydra_main(cfg: DictConfig) -> None:
         sys.exit(2)
 
 
+class RunFolders(Callback):
+    """Notes, before Hydra makes a run's folder, which of its folders exist already (Hydra calls
+    this from hydra.callbacks in config.yaml), so that a failed run removes only what it made."""
+
+    existing: Path | None = None  # the deepest folder on the run folder's path that existed
+    config_copy: Path | None = None  # Hydra's copy of the config (.hydra), if this run makes it
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        run_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
+        existing = run_dir
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        subdir = config.hydra.output_subdir
+        copy = run_dir / str(subdir) if subdir is not None else None
+        RunFolders.existing = existing
+        RunFolders.config_copy = copy if copy is not None and not copy.exists() else None
+
+
 def discard(run_dir: Path) -> None:
-    """A run that failed leaves nothing behind: its folder (which holds only Hydra's copy of the
-    config) goes, and so do the folders above it that it leaves empty."""
-    if not run_dir.is_dir() or {p.name for p in run_dir.iterdir()} - {".hydra"}:
+    """A run that failed leaves nothing behind that it made: Hydra's copy of the config, then
+    the folders Hydra made for the run, as long as they are empty. A folder that existed before
+    the run stays, whatever it holds; without RunFolders' note nothing is removed."""
+    existing, copy = RunFolders.existing, RunFolders.config_copy
+    RunFolders.existing = RunFolders.config_copy = None
+    if existing is None or not run_dir.is_dir():
         return
-    shutil.rmtree(run_dir, ignore_errors=True)
-    for parent in run_dir.resolve().parents:
-        if parent == Path.cwd() or not parent.is_relative_to(Path.cwd()) or any(parent.iterdir()):
+    if {p.name for p in run_dir.iterdir()} - ({copy.name} if copy is not None else set()):
+        return  # the run wrote something before it failed: keep it all
+    if copy is not None:
+        shutil.rmtree(copy, ignore_errors=True)
+    folder = run_dir
+    while folder != existing and folder.is_relative_to(existing):
+        try:
+            folder.rmdir()  # only an empty folder: anything written meanwhile stays
+        except OSError:
             break
-        parent.rmdir()
+        folder = folder.parent
 
 
 def make_sweeper_discoverable() -> None:
@@ -278,6 +306,7 @@ def main() -> None:
         if listing.requested(argv):
             print(listing.listing(argv), end="")
             return
+        argv = checks.with_home_expanded(argv)
         checks.check(argv, multirun=bool({"-m", "--multirun"} & set(argv)))
         checks.check_writable(argv)
         sys.argv[1:] = checks.with_schema_keys(argv)

@@ -9,6 +9,9 @@ dies on a job that cannot be composed.
 from __future__ import annotations
 
 import difflib
+import errno
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -154,25 +157,74 @@ def with_schema_keys(argv: list[str]) -> list[str]:
     return out
 
 
+def with_home_expanded(argv: list[str]) -> list[str]:
+    """export_dir=~/papers as the home folder's papers/ (a shell leaves ~ alone after = when
+    quoted, and Hydra's grammar does not take a bare ~ in a value)."""
+    out = []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if sep and key.lstrip("+") == "export_dir" and value.startswith("~"):
+            arg = f"{key}={os.path.expanduser(value)}"
+        out.append(arg)
+    return out
+
+
+WRITTEN_DIRS = ("export_dir", "hydra.run.dir", "hydra.sweep.dir")
+NO_RUN_FLAGS = ("--cfg", "-c", "--info", "-i", "--help", "-h", "--hydra-help", "--shell-completion")
+
+
 def check_writable(argv: list[str]) -> None:
-    """Folders the run will write to must be folders it can create."""
+    """The folders the run will write to must be folders it can write in, checked before
+    anything is written and without creating any of them; an export folder's references.bib
+    must be BibTeX (carbonspec merges into it)."""
+    given = set()
     for arg in argv:
         key, _, value = arg.partition("=")
         key = key.lstrip("+")
-        if key not in ("export_dir", "hydra.run.dir", "hydra.sweep.dir"):
+        if key not in WRITTEN_DIRS:
             continue
+        given.add(key)
         if not value or value == "null":
             if key == "export_dir" and value == "":
                 raise OverrideError("export_dir= needs a folder (or leave it out)")
             continue
         if "${" in value:
             continue  # resolved by Hydra
-        path = Path(value)
-        if path.exists() and not path.is_dir():
-            raise OverrideError(f"{key}={value} is a file, not a folder")
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
+        path = Path(value).expanduser() if key == "export_dir" else Path(value)
+        problem = cannot_write(path)
+        if problem:
+            raise OverrideError(f"{key}={value}: {problem}")
+        if key == "export_dir":
+            from carbonspec.references import read_bib_file  # only an export needs BibTeX
+
+            read_bib_file(path / "references.bib")
+    if any(a.split("=", 1)[0] in NO_RUN_FLAGS for a in argv):
+        return  # Hydra prints and writes nothing
+    default = "hydra.sweep.dir" if {"-m", "--multirun"} & set(argv) else "hydra.run.dir"
+    if default not in given:
+        problem = cannot_write(Path("outputs"))  # where config.yaml puts runs and sweeps
+        if problem:
             raise OverrideError(
-                f"{key}={value}: cannot create the folder ({err.strerror})"
-            ) from None
+                f"the run's folder goes in outputs/: {problem}; run from a folder you can write"
+                f" in, or give {default}=<folder>"
+            )
+
+
+def cannot_write(path: Path) -> str | None:
+    """Why a folder cannot be written in (or made, with its parents), or None: tried on the
+    folder, or the nearest one above it that exists, with a temporary file that leaves no trace."""
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        if existing.is_symlink():
+            return f"{existing} is a link to nothing"
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as err:
+        where = "" if existing == path else f" in {os.path.abspath(existing)}"
+        why = "" if err.errno == errno.ENOENT else f" ({err.strerror or type(err).__name__})"
+        return f"cannot write{where}{why}"
+    return None

@@ -9,17 +9,25 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
-import tempfile
+import secrets
+import stat
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from carbonspec import figures, latex, references, render
+from carbonspec.catalog import ConfigError
 from carbonspec.columns import Column, resolve
 from carbonspec.schema import Format, Model
 from carbonspec.tables import Table
+
+LOCK = ".carbonspec.lock"  # in an export folder: exports into it take turns
+LOCK_WAIT_S = 600
 
 
 def columns(table: Table, names: list[str] | None = None) -> list[Column]:
@@ -136,9 +144,8 @@ def write_table(
         drawing.wait()
     elif t.figure and t.rows and drawn is not None:
         for suffix in (".png", ".pdf"):
-            shutil.copyfile(
-                (drawn / t.name).with_suffix(suffix), (folder / t.name).with_suffix(suffix)
-            )
+            figure = (drawn / t.name).with_suffix(suffix)
+            write_atomic((folder / t.name).with_suffix(suffix), figure.read_bytes())
     return files
 
 
@@ -148,13 +155,14 @@ def emit_tables(
     """Print the tables in the asked format; write .md, .tex, .csv and .json for each, and in
     an export folder the paper bundle (references.bib, preview.tex)."""
     files: dict[str, str] = {}
-    for t in tables:
-        files |= write_table(t, out_dir, width)
-    tex = [files[f"{t.name}.tex"] for t in tables]
-    if export_dir:
+    with exporting(export_dir) as bundle:  # an export that cannot be made stops here
         for t in tables:
-            write_table(t, Path(export_dir), width, drawn=out_dir)
-        write_bundle(Path(export_dir), tex)
+            files |= write_table(t, out_dir, width)
+        tex = [files[f"{t.name}.tex"] for t in tables]
+        if bundle is not None:
+            for t in tables:
+                write_table(t, bundle.folder, width, drawn=out_dir)
+            bundle.finish(tex)
 
     if fmt is Format.bibtex:
         print(references.bibtex_for_keys(references.cited_keys(*tex)), end="")
@@ -169,32 +177,101 @@ def emit_tables(
     print("\n".join(files[f"{t.name}.{ext}"] for t in tables), end="")
 
 
-def write_bundle(folder: Path, tex: list[str]) -> None:
-    """references.bib with exactly what the folder's .tex files cite (merged with what is there)
-    and preview.tex, a plain article that \\inputs every .tex of the folder."""
-    bib = folder / "references.bib"
-    new = references.bibtex_for_keys(references.cited_keys(*tex))
-    existing = bib.read_text(encoding="utf-8") if bib.exists() else ""
-    inputs = sorted(p.stem for p in folder.glob("*.tex") if p.name != "preview.tex")
-    write_files(
-        folder,
-        {
-            "references.bib": references.merge_bib(existing, new),
-            "preview.tex": render.render("preview.tex.j2", inputs=inputs, preamble=latex.PREAMBLE),
-        },
-    )
+def export_folder(export_dir: str) -> Path:
+    """The export folder as the user means it: ~ is their home folder."""
+    return Path(export_dir).expanduser()
+
+
+@dataclass
+class Bundle:
+    """An export folder while this process holds its lock, with the references.bib it held."""
+
+    folder: Path
+    bib: references.Bib
+
+    def write(self, files: dict[str, str]) -> None:
+        write_files(self.folder, files)
+
+    def finish(self, tex: list[str]) -> None:
+        """references.bib: what was there, plus the entries these .tex files cite (a differing
+        entry the folder already had is kept, and said so); preview.tex, a plain article that
+        \\inputs every .tex of the folder."""
+        cited = references.bibtex_for_keys(references.cited_keys(*tex))
+        text, kept = references.merge(self.bib, references.parse_bib(cited, "carbonspec"))
+        inputs = sorted(p.stem for p in self.folder.glob("*.tex") if p.name != "preview.tex")
+        preview = render.render("preview.tex.j2", inputs=inputs, preamble=latex.PREAMBLE)
+        self.write({"references.bib": text, "preview.tex": preview})
+        if kept:
+            keys = ", ".join(f"'{k}'" for k in kept)
+            print(
+                f"carbonspec: references.bib: kept your {'entry' if len(kept) == 1 else 'entries'}"
+                f" {keys}; carbonspec's {'differs' if len(kept) == 1 else 'differ'}"
+                " (delete yours to take carbonspec's)",
+                file=sys.stderr,
+            )
+
+
+@contextmanager
+def exporting(export_dir: str | None) -> Iterator[Bundle | None]:
+    """The export folder, held: concurrent carbonspec runs exporting into one folder take turns
+    (a lock file, .carbonspec.lock, that the system releases if a process dies), so each one
+    merges references.bib and preview.tex with what the others wrote. Its references.bib is
+    read first: one that is not BibTeX is refused before anything is written."""
+    if not export_dir:
+        yield None
+        return
+    folder = export_folder(export_dir)
+    references.read_bib_file(folder / "references.bib")  # refused here, nothing written yet
+    # Imported here: only an export takes the lock, and a plain estimate should not pay for it.
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(folder / LOCK, timeout=LOCK_WAIT_S)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except OSError as err:
+        raise ConfigError(f"export_dir={export_dir}: cannot write there ({err.strerror})") from None
+    except Timeout:
+        raise ConfigError(
+            f"export_dir={export_dir}: another carbonspec run has held {LOCK} for"
+            f" {LOCK_WAIT_S // 60} minutes; try again when it has finished"
+        ) from None
+    try:
+        yield Bundle(folder, references.read_bib_file(folder / "references.bib"))
+    finally:
+        lock.release()
 
 
 def write_files(folder: Path, files: dict[str, str]) -> None:
-    """Each file written whole or not at all: a temporary file, then renamed over the target."""
+    """Each file written whole or not at all (see write_atomic)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        target = folder / name
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=folder, prefix=f".{name}.", delete=False
-        ) as tmp:
-            tmp.write(text)
-        os.replace(tmp.name, target)
+        write_atomic(folder / name, text.encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """A file written whole or not at all: a temporary file beside it, then renamed over it.
+
+    The temporary file is created as any new file is (mode 0666 less the umask: 0644 under
+    umask 022, 0600 under 077), and a file that was already there keeps its mode. A symbolic
+    link is followed: its target is replaced and the link stays a link.
+    """
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as f:
+            f.write(data)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def estimate_paragraph(result: dict[str, Any], model: Model) -> str:
@@ -235,14 +312,13 @@ def model_card(result: dict[str, Any]) -> str:
 def emit_estimate(
     result: dict[str, Any], model: Model, fmt: Format, out_dir: Path, export_dir: str | None
 ) -> None:
-    write_files(out_dir, {"result.json": render.to_json(result)})
     paragraph = estimate_paragraph(result, model)
-    if export_dir:
-        stem = f"{result['model']}_{result['region']}"
-        write_files(
-            Path(export_dir), {f"{stem}.tex": paragraph, f"{stem}.json": render.to_json(result)}
-        )
-        write_bundle(Path(export_dir), [paragraph])
+    with exporting(export_dir) as bundle:  # an export that cannot be made stops here
+        write_files(out_dir, {"result.json": render.to_json(result)})
+        if bundle is not None:
+            stem = f"{result['model']}_{result['region']}"
+            bundle.write({f"{stem}.tex": paragraph, f"{stem}.json": render.to_json(result)})
+            bundle.finish([paragraph])
     if fmt is Format.json:
         print(render.to_json(result), end="")
     elif fmt is Format.latex:

@@ -51,18 +51,44 @@ _ACCENTS = {
     "\u0307": ".", "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0327": "c",
 }  # fmt: skip
 _LATEX_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+# A line break with the spaces around it: in LaTeX a blank line ends the paragraph, which is an
+# error inside a caption or a cell, and a line break would end a % comment early.
+_LINE_BREAK = re.compile(r"\s*[\n\r\f\v\x1c-\x1e\x85\u2028\u2029]\s*")
+# ASCII control characters (tab aside): TeX reads them as invalid characters.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f]")
+# The longest text carbonspec sets in LaTeX or BibTeX, in characters of the text as given: far
+# above any real name, title or caption, far below TeX's 200,000-character line buffer.
+MAX_TEXT = 2000
+
+
+def capped(text: object, limit: int = MAX_TEXT) -> str:
+    """Text of at most ``limit`` characters; longer text is cut and says so, with its length
+    (the cut text, within the limit, is not cut again)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    said = f"… [cut: {len(text):,} characters]"
+    return text[: limit - len(said)] + said
+
+
+def plain_line(text: object) -> str:
+    """Text on one line: line breaks and blank lines folded into one space, tabs made spaces,
+    other control characters dropped."""
+    text = _LINE_BREAK.sub(" ", str(text))
+    return _CONTROL.sub("", text.replace("\t", " "))
 
 
 def latex_escape(text: object) -> str:
-    """Text safe to typeset with pdflatex and no extra package.
+    """Text safe to typeset with pdflatex and no extra package, whatever it holds.
 
     Every LaTeX special character becomes its literal form; accented Latin letters become
     accent commands; a character pdflatex cannot set without a package (CJK, Cyrillic, emoji)
-    is written as its code point, [U+4E2D], so the document still compiles. JSON and CSV
-    keep the text as it was given.
+    is written as its code point, [U+4E2D], so the document still compiles. Line breaks and
+    blank lines become one space and control characters are dropped; text longer than
+    MAX_TEXT characters is cut and says so. JSON and CSV keep the text as it was given.
     """
     out = []
-    for char in str(text):
+    for char in plain_line(capped(text)):
         if char in _LATEX_SPECIALS:
             out.append(_LATEX_SPECIALS[char])
         elif char.isascii():
@@ -83,6 +109,40 @@ def _accented(char: str) -> str:
         if mark in _ACCENTS:
             letter = f"\\{_ACCENTS[mark]}{{{letter}}}"
     return "{" + letter + "}"
+
+
+def bibtex_value(text: str) -> str:
+    r"""A BibTeX field's escaped text with braces that balance both for bibtex, which counts
+    every brace (\{ and \} too), and for LaTeX, which counts only bare ones: a bare brace
+    without its partner is dropped; an escaped one without its partner becomes
+    \textbraceleft{} or \textbraceright{}, which print the brace and count as none."""
+    text = plain_line(text)
+    kept = _balanced(text, escaped=False)
+    return _balanced(kept, escaped=True)
+
+
+def _balanced(text: str, escaped: bool) -> str:
+    """Unmatched braces of one kind (bare, or escaped with a backslash) replaced."""
+    out: list[str] = []
+    opened: list[int] = []  # positions in out of braces not yet closed
+    i = 0
+    while i < len(text):
+        is_escaped = text[i] == "\\" and text[i + 1 : i + 2] in ("{", "}")
+        token = text[i : i + 2] if is_escaped else text[i]
+        i += len(token)
+        if is_escaped != escaped or token[-1] not in "{}":
+            out.append(token)
+        elif token[-1] == "{":
+            opened.append(len(out))
+            out.append(token)
+        elif opened:
+            opened.pop()
+            out.append(token)
+        else:
+            out.append(r"\textbraceright{}" if escaped else "")
+    for position in opened:
+        out[position] = r"\textbraceleft{}" if escaped else ""
+    return "".join(out)
 
 
 def markdown_escape(text: object) -> str:

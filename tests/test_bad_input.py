@@ -57,6 +57,9 @@ REFUSED = [
     ["model=gpt3", "region=aws-us-est-1", "hydra.searchpath=[file:///tmp]"],
     ["model=gpt3", "hydra.run.dir=/proc/x"],
     ["model=gpt3", "export_dir=/proc/x"],
+    ["table=seed_industry", "export_dir=/proc/x"],
+    ["model=gpt3", "hydra.run.dir=/proc/self"],
+    ["-m", "model=gpt3", "region=aws-us-east-1,aws-us-west-2", "hydra.sweep.dir=/proc/x"],
     ["table=by_region", "model=gpt3", "table.regions=nope-*"],
     ["model=gpt3", "grid=1850"],
     ["list=regoin"],
@@ -71,6 +74,8 @@ EXPECT = {  # a word the one line must contain, for a few of them
     "model=llama2_70b": "twice",
     "region=aws-us-est-1": "aws-us-east-1",
     "model.devices=2.5": "whole number",
+    "export_dir=/proc/x": "cannot write in /proc",
+    "hydra.run.dir=/proc/self": "cannot write",
 }
 
 
@@ -86,6 +91,7 @@ def test_refused_in_one_line_leaving_nothing(args, cli, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("carbonspec: error:"), result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert files_under(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []  # nor any folder: the run's own are removed
     for key, word in EXPECT.items():
         if key in args:
             assert word in lines[0]

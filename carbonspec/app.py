@@ -28,6 +28,7 @@ from omegaconf.errors import OmegaConfBaseException
 from carbonspec import bounds, catalog, checks, figures, listing, outputs, sweep, tables
 from carbonspec.core import InputError, NotEstimable
 from carbonspec.estimate import Run, estimate
+from carbonspec.own_hardware import own_hardware
 from carbonspec.schema import GRID_WORDS, Format, Settings
 
 DEBUG = "CARBONSPEC_DEBUG"
@@ -141,11 +142,16 @@ def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run
             carbon_intensity_year=None,
             carbon_intensity_source="given on the command line",
         )
+    hardware = typed(cfg, "hardware", chosen["hardware"], given)
+    if given & set(RUN_FACTS):  # hours the user gives are hours on the hardware asked for
+        run_hardware_key, run_hardware = chosen["hardware"], hardware
+    else:
+        run_hardware_key, run_hardware = own_hardware(chosen["model"])
     return Run(
         model_key=chosen["model"],
         model=model,
         hardware_key=chosen["hardware"],
-        hardware=typed(cfg, "hardware", chosen["hardware"], given),
+        hardware=hardware,
         region_key=chosen["region"],
         region=region,
         provider_key=chosen["provider"],
@@ -155,6 +161,8 @@ def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run
         grid=settings.grid,
         pue=settings.pue,
         **assumptions_of(cfg, chosen, given),
+        run_hardware_key=run_hardware_key,
+        run_hardware=run_hardware,
     )
 
 

@@ -21,12 +21,12 @@ class Column:
     tex: tuple[str, ...]  # LaTeX header, one entry per line
     short: tuple[str, ...]  # LaTeX header where space is short (latex.width=column), by line
     field: str  # the row's key
-    style: str  # text | hardware | count | sig | plain | pct | interval
+    style: str  # text | hardware | count | device_hours | sig | plain | pct | interval
     abbreviation: str | None = None  # what ``short`` stands for, when it is an abbreviation
 
     @property
     def numeric(self) -> bool:
-        return self.style in ("count", "sig", "plain", "pct", "mean_pct", "kilo")
+        return self.style in ("count", "device_hours", "sig", "plain", "pct", "mean_pct", "kilo")
 
 
 def _c(*args: Any, **kwargs: Any) -> Column:
@@ -48,7 +48,7 @@ COLUMNS: dict[str, Column] = {
             ("<device>-", "hours"),
             ("<d>-h",),
             "device_hours",
-            "count",
+            "device_hours",
             "<d>-h: <device>-hours",
         ),
         _c(

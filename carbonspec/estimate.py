@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from carbonspec import bounds, core, footprint
-from carbonspec.device_hours import DeviceHours, device_hours_of_run
+from carbonspec.device_hours import (
+    DeviceHours,
+    device_hours_of_run,
+    on_other_hardware,
+    precision_of,
+)
 from carbonspec.schema import (
     Compute,
     Embodied,
@@ -47,6 +52,13 @@ class Run:
     embodied: Embodied | None = None
     water: Water | None = None
     compute: Compute | None = None
+    # The hardware the run's device-hours were counted on, where it is known: the model config's
+    # own, or the hardware given with the hours. On another hardware the hours follow the work
+    # (scaled by peak throughput), unless that hardware only stands in for it (the seed's A100
+    # for an H100), which keeps them.
+    run_hardware_key: str | None = None
+    run_hardware: Hardware | None = None
+    hardware_stands_in: bool = False
 
 
 class NoGridData(core.NotEstimable):
@@ -300,7 +312,7 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
     """Compute one run; ``alternatives`` are the provider's regions (the cleanest-region line)."""
     m, region = run.model, run.region
     check_inputs(run)
-    hours = device_hours_of_run(m, run.hardware, run.compute if run.method is Method.tdp else None)
+    hours = hours_of(run)
     device_hours = hours.central
     power_w, power_source = power_of(run)
     figure = grid_figure(region, run.method, run.grid, m.training_year)
@@ -332,6 +344,7 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
         "device_hours_basis": hours.basis,
         "device_hours_low": hours.low if hours.basis == "compute" else None,
         "device_hours_high": hours.high if hours.basis == "compute" else None,
+        **run_hardware_fields(run, hours),
         **compute_fields(hours),
         "region": run.region_key,
         "region_name": region.display_name,
@@ -368,11 +381,48 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
         "reported_emissions_t": reported.emissions_t if reported else None,
         "reported_basis": reported.basis if reported else None,
         "reported_source": reported.source if reported else None,
+        # a what-if on other hardware is not the run the report measured: not compared
         "error_pct": core.percent_error(fp.emissions_t, reported.emissions_t)
-        if reported and reported.emissions_t > 0
+        if reported and reported.emissions_t > 0 and not is_what_if(run)
         else None,
         "paper_key": m.paper.key if m.paper else None,
         **beyond,
+    }
+
+
+def hours_of(run: Run) -> DeviceHours:
+    """The run's device-hours on the estimate's hardware: its own where the hardware is its
+    own, else carried over to it (carbonspec.device_hours.on_other_hardware)."""
+    m = run.model
+    hours = device_hours_of_run(m, run.hardware, run.compute if run.method is Method.tdp else None)
+    if run.run_hardware is None or run.run_hardware_key == run.hardware_key:
+        return hours
+    return on_other_hardware(
+        hours, precision_of(m, run.compute), run.run_hardware, run.hardware, run.hardware_stands_in
+    )
+
+
+def is_what_if(run: Run) -> bool:
+    """Whether the estimate is on hardware other than the run's own (a stand-in is not)."""
+    other = run.run_hardware_key is not None and run.run_hardware_key != run.hardware_key
+    return other and not run.hardware_stands_in
+
+
+def run_hardware_fields(run: Run, hours: DeviceHours) -> dict[str, Any]:
+    """The run's own device-hours and hardware beside the estimate's, and how one gave the
+    other: scaled by peak throughput, or kept (with the note saying why)."""
+    own = run.run_hardware or run.hardware
+    scaling = hours.scaling
+    return {
+        "run_hardware": run.run_hardware_key or run.hardware_key,
+        "run_hardware_name": own.name,
+        "run_device_hours": hours.run_device_hours,
+        "device_hours_scale": scaling.factor if scaling else None,
+        "run_peak_tflops": scaling.run_peak_tflops if scaling else None,
+        "run_peak_precision": scaling.run_precision if scaling else None,
+        "peak_tflops": scaling.peak_tflops if scaling else None,
+        "peak_precision": scaling.precision if scaling else None,
+        "device_hours_note": hours.note,
     }
 
 

@@ -288,6 +288,10 @@ def model_card(result: dict[str, Any]) -> str:
     """A Hugging Face model card's front matter (co2_eq_emissions, in grams of operational
     CO2eq) written by a YAML library, so any name is quoted right; then the card's text."""
     devices = f"{render.thousands(result['devices'])} x " if result.get("devices") else ""
+    hardware_used = f"{devices}{result['hardware_name']}"
+    if result["run_hardware"] != result["hardware"]:  # a what-if: not the hardware used
+        used = f"{devices}{result['run_hardware_name']}"
+        hardware_used = f"{result['hardware_name']} (what-if; the run used {used})"
     basis = result["device_hours_basis"]
     hours = render.bare(render.device_hours(result["device_hours"], basis))
     block = {
@@ -302,7 +306,7 @@ def model_card(result: dict[str, Any]) -> str:
             ),
             "training_type": "pre-training",
             "geographical_location": result["region_name"],
-            "hardware_used": f"{devices}{result['hardware_name']}",
+            "hardware_used": hardware_used,
         }
     }
     front = yaml.safe_dump(block, sort_keys=False, allow_unicode=True, width=1000)
@@ -317,6 +321,8 @@ def emit_estimate(
         write_files(out_dir, {"result.json": render.to_json(result)})
         if bundle is not None:
             stem = f"{result['model']}_{result['region']}"
+            if result["run_hardware"] != result["hardware"]:  # a what-if keeps the run's own file
+                stem = f"{result['model']}_{result['hardware']}_{result['region']}"
             bundle.write({f"{stem}.tex": paragraph, f"{stem}.json": render.to_json(result)})
             bundle.finish([paragraph])
     if fmt is Format.json:

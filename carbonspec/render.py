@@ -20,6 +20,9 @@ from tabulate import tabulate
 from carbonspec import core
 from carbonspec import templates as _templates_package
 from carbonspec.columns import Column
+from carbonspec.device_hours import BASIS_COMPUTE, BASIS_SCALED
+
+ESTIMATED_DEVICE_HOURS = (BASIS_COMPUTE, BASIS_SCALED)
 
 TEMPLATE_DIR = Path(_templates_package.__file__).parent
 
@@ -172,8 +175,9 @@ def thousands(value: float | None) -> str:
 
 def device_hours(value: float | None, basis: str | None = None) -> str:
     """Device-hours as printed: exact where published or derived from devices x hours; an
-    estimate from compute to three significant figures (67,381, not 67,380.90425173505)."""
-    return sig(value) if basis == "compute" else thousands(value)
+    estimate (from compute, or scaled to other hardware) to three significant figures (67,400,
+    not 67,380.90425173505)."""
+    return sig(value) if basis in ESTIMATED_DEVICE_HOURS else thousands(value)
 
 
 def sci_tex(value: float | None) -> str:
@@ -248,6 +252,8 @@ def cell(value: Any, column: Column, fmt: str, digits: int = 3, row: dict | None
         text = sig(value / 1000, digits)
     elif style == "count":
         text = thousands(value)
+    elif style == "device_hours":  # exact where published, 3 figures where estimated
+        text = device_hours(value, (row or {}).get("device_hours_basis"))
     elif style == "pct":
         text = f"{value:+.1f}"
     elif style == "mean_pct":
@@ -261,6 +267,11 @@ def model_cell(row: dict[str, Any], fmt: str, text: str) -> str:
     """The first cell of a row: the label, its citation (LaTeX) and its footnote marks."""
     if fmt == "tex" and row.get("paper_key"):
         text += f"~\\cite{{{row['paper_key']}}}"
+    return marked(row, fmt, text)
+
+
+def marked(row: dict[str, Any], fmt: str, text: str) -> str:
+    """A cell with the row's footnote marks."""
     marks = ",".join(row.get("marks") or [])
     if marks:
         text += f" ({marks})" if fmt == "md" else f"\\textsuperscript{{{marks}}}"
@@ -274,6 +285,8 @@ def table_cells(table: Any, columns: list[Column], fmt: str) -> list[list[str]]:
         cells = [cell(row.get(c.field), c, fmt, table.precision, row) for c in columns]
         if columns[0].name == "model":
             cells[0] = model_cell(row, fmt, cells[0])
+        elif not columns[0].numeric:  # a sweep's LaTeX starts with what it varied
+            cells[0] = marked(row, fmt, cells[0])
         body.append(cells)
     return body
 

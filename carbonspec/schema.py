@@ -328,6 +328,9 @@ class TableRow:
     model: str
     label: str | None = None
     hardware: str | None = None
+    # The row's hardware stands in for the run's own (the seed ran H100 runs as an A100): the
+    # run's device-hours are kept. Otherwise they follow the work to the row's hardware.
+    hardware_stand_in: bool = False
     hardware_label: str | None = None
     region: str | None = None
     region_values: dict[str, float] = field(default_factory=dict)

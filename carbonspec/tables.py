@@ -16,6 +16,7 @@ from typing import Any
 
 from carbonspec import catalog, core
 from carbonspec.estimate import Run, estimate
+from carbonspec.own_hardware import own_hardware
 from carbonspec.schema import Method, Model, Region, TableSpec, Uncertainty
 
 SUMMARY_COLUMNS = [
@@ -227,12 +228,24 @@ def run_for(
     uncertainty: Uncertainty,
     pue: float | None = None,
 ) -> Run:
-    """A Run from a model's facts, with a table row's assumptions applied on top."""
+    """A Run from a model's facts, with a table row's assumptions applied on top. On a row's
+    hardware other than the run's own, the run's device-hours follow the work, unless the row
+    gives the hours (hours on that hardware) or marks its hardware as a stand-in for the run's
+    own (hours kept)."""
     choice = catalog.model_choice(model_key)
     model: Model = catalog.load("model", model_key)
     facts = {k: row[k] for k in ("device_hours", "devices", "hours") if k in row}
     model = replace(model, **facts)
-    hardware_key = row.get("hardware", choice.hardware)
+    run_hardware_key, run_hardware = own_hardware(model_key)
+    hardware_key = row.get("hardware") or run_hardware_key
+    hardware = catalog.load("hardware", hardware_key)
+    stands_in = bool(row.get("hardware_stand_in"))
+    if stands_in and not row.get("hardware"):
+        raise catalog.ConfigError(
+            f"invalid table row for '{model_key}': hardware_stand_in needs the row's hardware"
+        )
+    if facts and not stands_in:
+        run_hardware_key, run_hardware = hardware_key, hardware
     region_key = row.get("region", choice.region)
     region_node = {**catalog.body("region", region_key), **row.get("region_values", {})}
     region = catalog.validate(Region, region_node, f"region '{region_key}'")
@@ -241,7 +254,7 @@ def run_for(
         model_key=model_key,
         model=model,
         hardware_key=hardware_key,
-        hardware=catalog.load("hardware", hardware_key),
+        hardware=hardware,
         region_key=region_key,
         region=region,
         provider_key=provider_key,
@@ -253,6 +266,9 @@ def run_for(
         embodied=catalog.load_fast("embodied", "default"),
         water=catalog.load_fast("water", "default"),
         compute=catalog.load_fast("compute", "default"),
+        run_hardware_key=run_hardware_key,
+        run_hardware=run_hardware,
+        hardware_stands_in=stands_in,
     )
 
 
@@ -296,9 +312,9 @@ def device_count_note(printed: float, model: Model) -> str:
 
 
 def hardware_cell(run: Run, label: str | None, devices: float | None = None) -> dict[str, Any]:
-    """What the hardware column shows: the device the run really used (a stand-in is a
-    footnote), and how many of them."""
-    real = catalog.load_fast("hardware", catalog.model_choice(run.model_key).hardware)
+    """What the hardware column shows: the device estimated, or the run's own where the row's
+    only stands in for it (a footnote says so), and how many of them."""
+    real = (run.run_hardware if run.hardware_stands_in else None) or run.hardware
     return {
         "hardware_count": devices if devices is not None else run.model.devices,
         "hardware_display": label or real.short_name or real.name,
@@ -549,9 +565,19 @@ def compute_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> 
 
 
 def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
-    """Rows sorted greenest first; the label column names the run by what varied."""
+    """Rows sorted greenest first; the label column names the run by what varied. Where the
+    hardware varies or is not the run's own, the device-hours and their basis are shown, and
+    a footnote says how each run's own hours were carried over (or why they were kept)."""
     ordered = sorted(rows, key=lambda r: (r["emissions_t"], r["region"], r["model"]))
     varied = varied_keys(rows)
+    notes = Footnotes()
+    for row in ordered:
+        text = device_hours_footnote(row)
+        if text:
+            row["marks"] = [notes.mark(text)]
+    hours = ["device_hours", "basis"] if "hardware" in varied or notes.marks else []
+    columns = list(SUMMARY_COLUMNS)
+    columns[columns.index("hardware") + 1 : columns.index("hardware") + 1] = hours
     one_model = len({r["model"] for r in rows}) == 1
     for row in ordered:  # the figure names each bar by what the sweep varied
         row["figure_label"] = " / ".join(str(row.get(DISPLAY[k]) or row[k]) for k in varied)
@@ -565,15 +591,32 @@ def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
         name=name,
         caption=caption,
         label=f"tab:{name}",
-        columns=SUMMARY_COLUMNS,
+        columns=columns,
         precision=3,
         rows=ordered,
+        footnotes=notes.as_list(),
         figure=True,
-        latex_columns={width: varied + extra for width, extra in SUMMARY_LATEX.items()},
+        latex_columns={width: varied + hours[:1] + extra for width, extra in SUMMARY_LATEX.items()},
         long=True,
         # one model: its paper in the caption (each row cites it where a model column is shown)
         cites=sorted({r["paper_key"] for r in rows if r.get("paper_key")}) if one_model else [],
     )
+
+
+def device_hours_footnote(row: dict[str, Any]) -> str | None:
+    """How a row's device-hours came from the run's own on other hardware, if they did."""
+    own = row.get("run_hardware_name")
+    if row.get("device_hours_scale") is not None:
+        precisions = sorted({row["run_peak_precision"], row["peak_precision"]})
+        return (
+            f"Device-hours scaled from the run's own {row['run_device_hours']:,.10g} on {own}"
+            f" by peak dense throughput, {row['run_peak_tflops']:g} / {row['peak_tflops']:g}"
+            f" TFLOPS ({' / '.join(precisions)}): the same work at the run's realised utilisation."
+        )
+    note = row.get("device_hours_note")
+    if note:
+        return f"{note[0].upper()}{note[1:]}; the run's own, on {own}."
+    return None
 
 
 DISPLAY = {"model": "model_name", "region": "region_short_name", "hardware": "hardware_short_name"}

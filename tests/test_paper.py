@@ -25,6 +25,8 @@ TABLES = [
     "compute",
 ]
 PARAGRAPHS = ["gpt3", "bloom", "funsearch", "olmo2_13b"]  # OLMo 2: device-hours from compute
+# paragraphs on other hardware: hours scaled by peak throughput; hours kept (no K80 figure)
+WHAT_IFS = [("model=gpt3", "hardware=h100_sxm"), ("model=llama2_70b", "hardware=tesla_k80")]
 HOSTILE = r"R&D_100% {x} ~#1 $y^2$ \foo 模型"
 TWO_COLUMN = r"""\documentclass[twocolumn]{article}
 \setlength{\textwidth}{6.25in}\setlength{\columnsep}{0.25in}
@@ -101,6 +103,8 @@ def bundles(tmp_path_factory, run_in):
                    f"latex.width={width}")  # fmt: skip
         for model in PARAGRAPHS:
             export(cli, folder / widths[doc][0], f"model={model}")
+        for what_if in WHAT_IFS:
+            export(cli, folder / widths[doc][0], *what_if)
         sweep_summary(run_in, root / f"sweep-{doc}", folder / widths[doc][0], widths[doc][0])
         export(cli, folder / widths[doc][0], f"hydra.searchpath=[file://{conf}]", "model=hostile")
     return folders, widths

@@ -1,6 +1,21 @@
-"""carbonspec: declarative carbon-footprint estimates for machine-learning training runs."""
+"""carbonspec: declarative carbon-footprint estimates for machine-learning training runs.
 
+From Python (see carbonspec.api and the README's "From Python"):
+
+    import carbonspec
+    carbonspec.estimate(model="gpt3", region="aws-us-west-2").emissions_t
+    carbonspec.table("validation").to_dataframe()
+    carbonspec.sweep(model="gpt3", region="aws-*").figure()
+    carbonspec.catalog.models(), carbonspec.catalog.regions("aws-*"), carbonspec.catalog.hardware()
+
+The public names are imported on first use, so that ``import carbonspec`` (and the command
+line's start-up) stays light.
+"""
+
+import sys as _sys
+import types as _types
 from pathlib import Path as _Path
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -14,3 +29,68 @@ if (
     and (_checkout / "conf" / "__init__.py").is_file()
 ):
     __path__.append(str(_checkout))  # noqa: F821 (a package's __path__)
+
+if TYPE_CHECKING:
+    from carbonspec import catalog
+    from carbonspec.api import (
+        CarbonspecError,
+        Estimate,
+        InvalidValue,
+        NotEstimable,
+        Table,
+        UnknownOption,
+        estimate,
+        sweep,
+        table,
+    )
+
+__all__ = [
+    "CarbonspecError",
+    "Estimate",
+    "InvalidValue",
+    "NotEstimable",
+    "Table",
+    "UnknownOption",
+    "__version__",
+    "catalog",
+    "estimate",
+    "sweep",
+    "table",
+]
+_API = set(__all__) - {"__version__", "catalog"}
+
+
+# carbonspec.estimate and carbonspec.sweep are also the names of two of carbonspec's own modules
+# (the engine's estimate.py, the command line's sweep.py), which Python sets on the package when
+# they are imported. Those modules stay as they are and become callable: calling one calls the
+# public function (carbonspec.api.estimate, carbonspec.api.sweep) of the same name.
+_CALLABLE_MODULES = ("estimate", "sweep")
+
+
+class _CallableModule(_types.ModuleType):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from carbonspec import api
+
+        return getattr(api, self.__name__.rpartition(".")[2])(*args, **kwargs)
+
+
+class _Package(_types.ModuleType):
+    def __getattribute__(self, name: str) -> Any:
+        value = super().__getattribute__(name)
+        if name in _CALLABLE_MODULES and type(value) is _types.ModuleType:
+            value.__class__ = _CallableModule
+        return value
+
+
+def __getattr__(name: str) -> Any:
+    """carbonspec.table, carbonspec.catalog, ...: imported when first asked for."""
+    import importlib
+
+    if name in _CALLABLE_MODULES or name == "catalog":
+        return importlib.import_module(f"carbonspec.{name}")
+    if name in _API:
+        return getattr(importlib.import_module("carbonspec.api"), name)
+    raise AttributeError(f"module 'carbonspec' has no attribute '{name}'")
+
+
+_sys.modules[__name__].__class__ = _Package

@@ -16,8 +16,10 @@ import pickle
 import re
 import sys
 import tempfile
+import threading
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -313,3 +315,94 @@ def read_root(name: str) -> dict[str, Any]:
     """A file at the top of conf/ that is not a config group (references, equivalents)."""
     with open(_find(f"{name}.yaml"), encoding="utf-8") as f:
         return yaml.load(f, Loader=_Loader)
+
+
+# -- Public listings: carbonspec.catalog.models(), regions(pattern), hardware() -------------------
+# What the catalog holds, with display names, for Python users (the command line's list=). The
+# rest of this module is carbonspec's internal config reader.
+
+# carbonspec's config reading keeps process-wide state (the search path, parsed files): the
+# public API (carbonspec.api) and these listings hold this lock while they use it.
+LOCK = threading.RLock()
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str  # model=<name>
+    display_name: str
+    hardware: str  # the hardware its run used
+    region: str  # where it ran (or the operator's stand-in site)
+    provider: str
+
+
+@dataclass(frozen=True)
+class RegionEntry:
+    name: str  # region=<name>
+    display_name: str
+    short_name: str
+    provider: str
+    country: str | None
+
+
+@dataclass(frozen=True)
+class HardwareEntry:
+    name: str  # hardware=<name>
+    display_name: str
+    short_name: str
+    kind: str  # gpu, tpu, cpu, ...
+    power_w: float
+    power_kind: str  # tdp or measured_average
+
+
+def _in_folders(searchpath: Iterable[str | Path]) -> None:
+    use_search_path([Path(p).expanduser().resolve() for p in searchpath])
+
+
+def models(pattern: str = "*", searchpath: Iterable[str | Path] = ()) -> list[ModelEntry]:
+    """Every model (matching a shell-style pattern), with its name and the run's hardware and
+    site; ``searchpath`` adds your own config folders."""
+    with LOCK:
+        _in_folders(searchpath)
+        entries = []
+        for name in matching("model", pattern):
+            choice = model_choice(name)
+            label = str(body("model", name).get("name") or name)
+            entries.append(ModelEntry(name, label, choice.hardware, choice.region, choice.provider))
+        return entries
+
+
+def regions(pattern: str = "*", searchpath: Iterable[str | Path] = ()) -> list[RegionEntry]:
+    """Every region matching a shell-style pattern (``"aws-*"``), with its names and provider."""
+    with LOCK:
+        _in_folders(searchpath)
+        entries = []
+        for name in matching("region", pattern):
+            node = body("region", name)
+            display = str(node.get("display_name") or name)
+            short = str(node.get("short_name") or display)
+            country = node.get("country")
+            entries.append(
+                RegionEntry(name, display, short, region_provider(name), country and str(country))
+            )
+        return entries
+
+
+def hardware(pattern: str = "*", searchpath: Iterable[str | Path] = ()) -> list[HardwareEntry]:
+    """Every device (matching a shell-style pattern), with its names and power figure."""
+    with LOCK:
+        _in_folders(searchpath)
+        entries = []
+        for name in matching("hardware", pattern):
+            node = body("hardware", name)
+            display = str(node.get("name") or name)
+            entries.append(
+                HardwareEntry(
+                    name,
+                    display,
+                    str(node.get("short_name") or display),
+                    str(node.get("kind", "gpu")),
+                    float(node["power_w"]),
+                    str(node.get("power_kind", "")),
+                )
+            )
+        return entries

@@ -43,6 +43,23 @@ def bar_chart(
 ) -> list[Path]:
     """Write stem.png and stem.pdf; rows are already sorted greenest first. ``parallel`` saves
     the two files in two processes where the system can fork (the figure worker does)."""
+    fig = draw(rows, title)
+    written = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
+    child = os.fork() if parallel and hasattr(os, "fork") else None
+    if child == 0:  # the forked copy writes the PDF and leaves
+        save_pdf(fig, written[1])
+        os._exit(0)
+    # No dates in the files, so the same sweep gives the same bytes.
+    fig.savefig(written[0], dpi=100, metadata={"Software": None})
+    if child is None:
+        save_pdf(fig, written[1])
+    elif os.waitpid(child, 0)[1] != 0:
+        save_pdf(fig, written[1])  # the copy failed: write it here
+    return written
+
+
+def draw(rows: list[dict[str, Any]], title: str) -> Figure:
+    """The figure, not written anywhere; rows are already sorted greenest first."""
     shown, band = shown_rows(rows)
     values = [r["emissions_t"] for r in rows]
     positive = [v for v in values if v > 0]
@@ -91,18 +108,7 @@ def bar_chart(
     ax.tick_params(axis="x", labelsize=7)
     ax.grid(axis="x", linewidth=0.4, alpha=0.6)
     ax.set_axisbelow(True)
-    written = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
-    child = os.fork() if parallel and hasattr(os, "fork") else None
-    if child == 0:  # the forked copy writes the PDF and leaves
-        save_pdf(fig, written[1])
-        os._exit(0)
-    # No dates in the files, so the same sweep gives the same bytes.
-    fig.savefig(written[0], dpi=100, metadata={"Software": None})
-    if child is None:
-        save_pdf(fig, written[1])
-    elif os.waitpid(child, 0)[1] != 0:
-        save_pdf(fig, written[1])  # the copy failed: write it here
-    return written
+    return fig
 
 
 def short(label: str, most: int = 44) -> str:

@@ -37,7 +37,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from carbonspec import app, catalog, checks, core, outputs, references, render, tables
 from carbonspec.estimate import Run
@@ -318,7 +318,9 @@ def _compose_fast(argv: list[str]) -> Composed:
         raise _NotFast("no model")
     given = frozenset(line.split("=", 1)[0].lstrip("+~") for line in argv)
     settings = _settings(tuple(settings_values))
-    app.refuse_what_cannot_apply({"model": chosen["model"], "table": None}, settings, set(given))
+    # it reads only .get("model") and .get("table") of the config
+    asked = cast("DictConfig", {"model": chosen["model"], "table": None})
+    app.refuse_what_cannot_apply(asked, settings, set(given))
 
     def typed(group: str) -> Any:
         name = chosen[group]
@@ -560,7 +562,7 @@ class Estimate:
     water_kind: str | None
     overrides: tuple[str, ...]
     # the whole result (fields added to the engine later included) and the run behind it
-    _result: Mapping[str, Any] = field(repr=False, compare=False)
+    _result: dict[str, Any] = field(repr=False, compare=False)
     _run: Run = field(repr=False, compare=False)
 
     @classmethod
@@ -806,8 +808,7 @@ def _table_of(cfg: DictConfig) -> tables.Table:
     given = app.given_keys()
     app.refuse_what_cannot_apply(cfg, settings, given)
     chosen = HydraConfig.get().runtime.choices
-    node = OmegaConf.to_container(cfg.table, resolve=True)
-    assert isinstance(node, dict)
+    node = cast("dict[str, Any]", OmegaConf.to_container(cfg.table, resolve=True))
     template = None
     if node.get("kind") == "by_region" and cfg.get("model") is not None:
         template = app.run_from_config(cfg, settings, given)
@@ -854,9 +855,9 @@ def sweep(
                 bucket = skipped if isinstance(error, NotEstimable) else failed
                 line = checks.with_schema_keys(request.argv())
                 bucket.append({"error": error.message, "overrides": line})
-        from carbonspec import sweep as sweeps
+        from carbonspec.sweep import finite, outcome_lines
 
-        good = [row for row in results if sweeps.finite(row)]
+        good = [row for row in results if finite(row)]
         if not good:
             first = (failed or skipped)[0]
             raise (NotEstimable if not failed else InvalidValue)(
@@ -865,7 +866,7 @@ def sweep(
             )
         summary = tables.summary_table(good, "summary", tables.sweep_caption(good))
         summary.summary = {"failed": failed, "skipped": skipped, "did_not_run": 0}
-        summary.outcomes = sweeps.outcome_lines(failed, skipped, 0)
+        summary.outcomes = outcome_lines(failed, skipped, 0)
         return Table._of(summary)
 
 

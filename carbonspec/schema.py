@@ -101,6 +101,14 @@ class Provider:
     wue_year: int | None = None
 
 
+class GridKind(StrEnum):
+    """What a year's grid figure is: only a measured full year is the year's average."""
+
+    measured = "measured"  # the average over that calendar year, as published
+    partial = "partial"  # an average over part of the year only (the data set ends mid-year)
+    projected = "projected"  # not that year's data: a later row repeating an earlier year's
+
+
 @dataclass
 class GridYear:
     """One year's grid intensity for a region: its zone's (or its country's) annual average."""
@@ -112,6 +120,10 @@ class GridYear:
     basis: str = "consumption"  # consumption (imports counted) | production (generation only)
     zone: str | None = None
     production_g_per_kwh: float | None = None
+    # a partial or projected figure is labelled in every output and never stands in for a
+    # measured year (grid=latest is the latest measured year); kind_note says why, briefly
+    kind: GridKind = GridKind.measured
+    kind_note: str | None = None
 
 
 @dataclass

@@ -212,7 +212,7 @@ def table_cells(table: Any, columns: list[Column], fmt: str) -> list[list[str]]:
     body = []
     for row in table.rows:
         cells = [cell(row.get(c.field), c, fmt, table.precision, row) for c in columns]
-        if columns[0].name == "model":
+        if columns[0].name in ("model", "group"):  # a run's or a group's label
             cells[0] = model_cell(row, fmt, cells[0])
         body.append(cells)
     return body

@@ -614,7 +614,8 @@ def compute_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> 
         "in_mfu_derivation": group_stats(inside, *args),
         "others": group_stats(outside, *args),
     }
-    emissions = [r for r in rows if r["error_pct"] is not None]
+    # emissions so estimated, for rows counted or without published device-hours
+    emissions = [r for r in rows if r["error_pct"] is not None and not r["excluded"]]
     by_class = {
         cls: error_stats(members)
         for cls in CLASS_ORDER
@@ -750,6 +751,7 @@ def compute_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnotes)
         "left_out_of": oos.left_out_of,
         "in_sample_only": oos.in_sample,
         "counted": counted,
+        "excluded": bool(excluded),
         "not_counted_because": excluded
         or (f"device-hours {kind}, not published" if figure is not None else None)
         or "no published device-hours",

@@ -20,7 +20,7 @@ out-of-sample side by side, in a second table that follows the rows (``Table.par
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -148,6 +148,7 @@ def check_derivations(compute: Compute | None, uncertainty: Uncertainty) -> None
 
 
 def check_device_power(hardware_key: str, hardware: Hardware) -> None:
+    """A device's measured power and range agree with the measurements listed for it."""
     if not hardware.power_observations:
         return
     derived = derive(
@@ -162,6 +163,7 @@ def check_device_power(hardware_key: str, hardware: Hardware) -> None:
 
 
 def disagree(fields: str, stated: Sequence[float | None], derived: Derived, rule: str) -> None:
+    """A config error when a config's figures differ from what its observations give."""
     if tuple(stated) != derived.values:
         shown = ", ".join(f"{v:g}" for v in derived.values)
         raise catalog.ConfigError(
@@ -171,7 +173,8 @@ def disagree(fields: str, stated: Sequence[float | None], derived: Derived, rule
         )
 
 
-def derive(rule: Any, where: str) -> Derived:
+def derive(rule: Callable[[], Derived], where: str) -> Derived:
+    """A derivation, or a one-line config error when too few observations are left."""
     try:
         return rule()
     except derivations.DerivationError as err:

@@ -160,14 +160,16 @@ DATASHEET = {
     "TPUv2 Chip": (
         221,
         "measured_average",
-        "Patterson et al. 2021 (arXiv:2104.10350) Table 4: measured average power per TPU v2 "
-        "chip, 221 W (TDP 280 W, Table 1). Not a TDP.",
+        "Patterson et al. 2021 (arXiv:2104.10350) Table 3: measured average power per TPU v2 "
+        "chip, 221 W (TDP 280 W, Table 1), the mean of the measurements in power_observations "
+        "(Tables 1 and 4). Not a TDP.",
     ),
     "TPUv3 Chip": (
         283,
         "measured_average",
         "Patterson et al. 2021 (arXiv:2104.10350) Tables 3-4: measured average power per TPU v3 "
-        "chip, 283 W (TDP 450 W). Not a TDP.",
+        "chip, 283 W (TDP 450 W), the mean of the four runs in power_observations (Table 4). "
+        "Not a TDP.",
     ),
 }
 TDP = {
@@ -178,12 +180,14 @@ POWER_RANGE = {
     "TPUv2 Chip": (
         208,
         229,
-        "Patterson et al. 2021 Table 4: TPU v2 average power across the runs reported (208-229 W)",
+        "Patterson et al. 2021 Tables 1 and 4: the lowest and highest TPU v2 measurement in "
+        "power_observations (208-229 W)",
     ),
     "TPUv3 Chip": (
         245,
         310,
-        "Patterson et al. 2021 Table 4: TPU v3 average power across the runs reported (245-310 W)",
+        "Patterson et al. 2021 Table 4: the lowest and highest TPU v3 measurement in "
+        "power_observations (245-310 W)",
     ),
 }
 
@@ -245,20 +249,25 @@ def quote(value: object) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+def flow(value: object) -> str:
+    """A scalar, or a list of scalars as a flow sequence."""
+    if isinstance(value, list):
+        return "[" + ", ".join(quote(v) for v in value) + "]"
+    return quote(value)
+
+
 def yaml_block(fields: dict[str, Any], indent: str) -> str:
-    """Fields as YAML: scalars on one line, lists of small mappings as flow mappings."""
+    """Fields as YAML: scalars on one line, lists of scalars as flow sequences, lists of small
+    mappings as flow mappings."""
     lines = []
     for key, value in fields.items():
-        if isinstance(value, list):
-            if not value:
-                lines.append(f"{indent}{key}: []")
-                continue
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             lines.append(f"{indent}{key}:")
             for item in value:
-                inner = ", ".join(f"{k}: {quote(v)}" for k, v in item.items())
+                inner = ", ".join(f"{k}: {flow(v)}" for k, v in item.items())
                 lines.append(f"{indent}  - {{{inner}}}")
         else:
-            lines.append(f"{indent}{key}: {quote(value)}")
+            lines.append(f"{indent}{key}: {flow(value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -272,8 +281,7 @@ def round3(value: float) -> int | float:
 
 
 def write(path: Path, header: str, fields: dict[str, object], extra: str = "") -> None:
-    body = "".join(f"{key}: {quote(value)}\n" for key, value in fields.items())
-    path.write_text(f"# {header}\n{extra}{body}", encoding="utf-8")
+    path.write_text(f"# {header}\n{extra}{yaml_block(fields, '')}", encoding="utf-8")
 
 
 def hardware() -> None:
@@ -695,6 +703,9 @@ def regions() -> None:
 # Sites of known operators that are not cloud regions. The grid is the site's own zone where the
 # site is known, else the national figures; PUE as the operator published it for the site.
 PATTERSON = "Patterson et al. 2021 (arXiv:2104.10350), Table 4"
+# The runs Patterson et al.'s Table 4 reports: a PUE read from it is that report's own figure, so
+# carbonspec.evaluation does not use it to evaluate them
+PATTERSON_RUNS = ["evolved_transformer", "t5", "meena", "gshard_600b", "switch_transformer"]
 SITES: list[dict[str, Any]] = [
     {
         "name": "meta-us",
@@ -744,16 +755,19 @@ SITES: list[dict[str, Any]] = [
                 "value": 1.10,
                 "source": f"{PATTERSON}: Evolved Transformer NAS, "
                 "Google Georgia, Dec 2018, PUE 1.10",
+                "from_reports": PATTERSON_RUNS,
             },
             {
                 "year": 2019,
                 "value": 1.09,
                 "source": f"{PATTERSON}: Meena, Google Georgia, Dec 2019, PUE 1.09",
+                "from_reports": PATTERSON_RUNS,
             },
             {
                 "year": 2020,
                 "value": 1.10,
                 "source": f"{PATTERSON}: Switch Transformer, Google Georgia, Oct 2020, PUE 1.10",
+                "from_reports": PATTERSON_RUNS,
             },
         ],  # fmt: skip
         "comment": "The Google datacenter of Patterson et al.'s Meena, Switch and Evolved "
@@ -775,6 +789,7 @@ SITES: list[dict[str, Any]] = [
                 "year": 2020,
                 "value": 1.09,
                 "source": f"{PATTERSON}: GShard-600B, Google North Carolina, Apr 2020, PUE 1.09",
+                "from_reports": PATTERSON_RUNS,
             },
         ],  # fmt: skip
         "comment": "The Google datacenter of Patterson et al.'s GShard run.",
@@ -809,6 +824,7 @@ SITES: list[dict[str, Any]] = [
         "pue": 1.2,
         "pue_source": "Morrison et al. 2025 (arXiv:2503.05804), section 3.1: 'Jupiter's PUE is "
         "between 1.1 and 1.2 ... (we conservatively assume 1.2)'",
+        "pue_from_reports": ["olmo2_7b", "olmo2_13b"],
         "wue_years": [
             {
                 "year": 2024,
@@ -830,6 +846,7 @@ SITES: list[dict[str, Any]] = [
         "pue": 1.2,
         "pue_source": "Luccioni, Viguier & Ligozat 2023 (arXiv:2211.02001), Table 4 'CO2eq "
         "emissions x PUE' column: PUE 1.2 for Jean Zay (BLOOM); the seed paper uses 1.28",
+        "pue_from_reports": ["bloom"],
         "comment": "The French national supercomputer that trained BLOOM: the French grid, the "
         "PUE Luccioni et al. use.",
     },
@@ -864,6 +881,8 @@ def operator_sites(
             "pue_years": site.get("pue_years", []),
             "wue_years": site.get("wue_years", []),
         }
+        if site.get("pue_from_reports"):  # the runs whose own reports gave pue
+            fields["pue_from_reports"] = site["pue_from_reports"]
         header = f"# {site['display_name']}.\n# {site['comment']}\n"
         region_file(site["name"], site["provider"], header, fields)
 

@@ -144,6 +144,8 @@ HARDWARE: dict[str, Any] = {
     "peak_tflops_fp16": PEAK_TFLOPS,
     "peak_tflops_fp8": PEAK_TFLOPS,
     "embodied_kg": DEVICE_KG,
+    # measured averages a power figure is derived from (conf/hardware/tpu_v3.yaml)
+    "power_observations": [{"value": POWER}],
 }
 PROVIDER: dict[str, Any] = {
     "pue": PUE,
@@ -153,6 +155,7 @@ PROVIDER: dict[str, Any] = {
     "renewable_matching_pct": SHARE_PCT,
     "wue": WUE,
     "wue_year": DATA_YEAR,
+    "pue_disclosures": [{"year": DATA_YEAR, "value": PUE}],
 }
 REGION: dict[str, Any] = {
     "carbon_intensity": INTENSITY,
@@ -217,7 +220,17 @@ WATER: dict[str, Any] = {
     "ewif_low": EWIF,
     "ewif_high": EWIF,
 }
-COMPUTE: dict[str, Any] = {"mfu": MFU, "mfu_low": MFU, "mfu_high": MFU}
+WHOLE_RUN_FACTOR = Bound(
+    0.0, 1.0, low_open=True,
+    why="the share of a steady-state MFU a whole run keeps (downtime, restarts): at most all of it",
+)  # fmt: skip
+COMPUTE: dict[str, Any] = {
+    "mfu": MFU,
+    "mfu_low": MFU,
+    "mfu_high": MFU,
+    "mfu_observations": [{"value": MFU}],
+    "whole_run_factor_observations": [{"value": WHOLE_RUN_FACTOR}],
+}
 UNCERTAINTY: dict[str, Any] = {
     "tdp_power_low_factor": Bound(
         0.0, 1.0, low_open=True, why="a device draws at most its TDP on average; 0 W is no run"
@@ -229,6 +242,13 @@ UNCERTAINTY: dict[str, Any] = {
         0.0, 0.9, why="a +/- share of a measured average; below 1 keeps the low end positive"
     ),
     "unknown_pue_high": PUE,
+    # the ratios of measured (or whole-server) power to TDP the factors are derived from
+    "tdp_power_low_observations": [
+        {"value": Bound(0.0, 1.0, low_open=True, why="a measured average at or below TDP")}
+    ],
+    "tdp_power_high_observations": [
+        {"value": Bound(1.0, 3.0, why="power per device at or above TDP (the host's share)")}
+    ],
 }
 GROUPS: dict[str, dict[str, Any]] = {
     "hardware": HARDWARE,

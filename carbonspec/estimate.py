@@ -20,6 +20,8 @@ from carbonspec.device_hours import (
 from carbonspec.schema import (
     Compute,
     Embodied,
+    GridKind,
+    GridYear,
     Hardware,
     Method,
     Model,
@@ -76,6 +78,10 @@ class GridFigure:
     basis: str | None = None
     note: str | None = None
     others: tuple[float, ...] = ()  # other figures held for the site: the interval's spread
+    # The year the site's PUE and WUE should describe (None: the latest): the year asked for,
+    # even where the grid figure falls back to an earlier year for want of measured data (AWS
+    # published its 2024 PUEs; the 2024 grid figures are projections).
+    facility_year: int | None = None
 
 
 def asked_grid(grid: str, method: Method) -> str:
@@ -96,33 +102,45 @@ def grid_figure(region: Region, method: Method, grid: str, run_year: int | None)
         value = core.require_intensity("region.carbon_intensity", region.carbon_intensity)
         return GridFigure(
             value, "user", region.carbon_intensity_source or "", region.carbon_intensity_year,
-            "site",
+            "site", facility_year=region.carbon_intensity_year,
         )  # fmt: skip
     series = region.grid_years
     if asked == "calculator" and region.in_calculator:
         value = core.require_intensity("region.carbon_intensity", region.carbon_intensity)
+        latest = [e for e in series if e.kind is GridKind.measured][-1:]
         return GridFigure(
             value, "calculator", region.carbon_intensity_source or "",
             region.carbon_intensity_year, "region", basis=region.carbon_intensity_basis,
-            others=tuple(e.g_per_kwh for e in series[-1:]),
+            others=tuple(e.g_per_kwh for e in latest),
+            facility_year=region.carbon_intensity_year,
         )  # fmt: skip
     if not series:
         raise NoGridData("region", region.name, "has no grid figure (grid_years is empty)")
     note = None
+    vintage = asked
     if asked == "calculator":
-        wanted, note = None, "the calculator lists no figure for this site; its latest is used"
+        # a site the calculator does not list: the figure of the run's year, as grid=auto picks
+        vintage, wanted = "auto", run_year
+        note = "the calculator lists no figure for this site; the run's year is used"
+        if run_year is None:
+            note = "the calculator lists no figure for this site, and the run's year is not known"
     elif asked == "latest":
         wanted = None
     elif asked == "auto":
         wanted = run_year
         if run_year is None:
-            note = "the run's year is not known; the latest figure is used"
+            note = "the run's year is not known"
     else:
         wanted = int(asked)
-    entry, year_note = core.entry_for_year(series, wanted)
+    entry, year_note = grid_entry(series, wanted)
+    if wanted is None and note is not None and year_note is None:
+        year_note = "the latest measured year is used"
     year = entry.year
     value = core.require_intensity(f"region.grid_years[{year}]", entry.g_per_kwh)
-    others = [e.g_per_kwh for e in series if abs(e.year - year) == 1]
+    # the interval's spread: measured neighbouring years, never a projection (a repeat)
+    others = [
+        e.g_per_kwh for e in series if abs(e.year - year) == 1 and e.kind is not GridKind.projected
+    ]
     if entry.production_g_per_kwh is not None:
         others.append(entry.production_g_per_kwh)
     # the calculator's own figure, where it describes about the same year
@@ -131,7 +149,7 @@ def grid_figure(region: Region, method: Method, grid: str, run_year: int | None)
         others.append(region.carbon_intensity)
     return GridFigure(
         value,
-        "latest" if asked == "calculator" else asked,
+        vintage,
         entry.source,
         entry.year,
         entry.scope,
@@ -139,7 +157,48 @@ def grid_figure(region: Region, method: Method, grid: str, run_year: int | None)
         entry.basis,
         "; ".join(filter(None, [note, year_note])) or None,
         tuple(others),
+        facility_year=wanted,
     )
+
+
+def grid_entry(series: Sequence[GridYear], wanted: int | None) -> tuple[GridYear, str | None]:
+    """The figure for year ``wanted`` (None: the latest) and a note when it is not simply that
+    year's measured average.
+
+    A projected year (a data set's later row repeating an earlier year) never stands in for a
+    measurement: the nearest earlier measured year is used, and the note says so. The latest is
+    the latest measured year. A partial year is used for its own year, labelled as partial."""
+    usable = [e for e in series if e.kind is not GridKind.projected] or list(series)
+    if wanted is None:
+        measured = [e for e in usable if e.kind is GridKind.measured] or usable
+        entry, note = measured[-1], None
+    else:
+        entry, note = core.entry_for_year(usable, wanted)
+    # later figures passed over: projections up to the year asked; partial years, for the latest
+    passed = [
+        e for e in series
+        if e.year > entry.year and (
+            (e.kind is GridKind.projected and (wanted is None or e.year <= wanted))
+            or (e.kind is GridKind.partial and wanted is None)
+        )
+    ]  # fmt: skip
+    notes = [kind_note(e) for e in passed]
+    if passed and (wanted is None or wanted in {e.year for e in passed}):
+        which = "latest" if wanted is None else "nearest earlier"
+        notes.append(f"the {which} measured year, {entry.year}, is used")
+    else:
+        notes.insert(0, note)
+    if entry.kind is not GridKind.measured:
+        notes.append(kind_note(entry))
+    return entry, "; ".join(filter(None, notes)) or None
+
+
+def kind_note(entry: GridYear) -> str:
+    """What a figure that is not a measured year is: '2024 ... is projected (repeats 2023)'."""
+    why = f" ({entry.kind_note})" if entry.kind_note else ""
+    if entry.kind is GridKind.projected:
+        return f"{entry.year} in the data set is projected{why}, not measured"
+    return f"{entry.year} is a {entry.kind.value} year{why}"
 
 
 def pue_of(run: Run, year: int | None) -> tuple[float, str, int | None]:
@@ -256,7 +315,7 @@ def by_calculator(
 def by_tdp(
     run: Run, power_w: float, hours: DeviceHours, figure: GridFigure, cleanest: float | None
 ) -> MethodResult:
-    pue, pue_source, pue_year = pue_of(run, figure.year)
+    pue, pue_source, pue_year = pue_of(run, figure.facility_year)
     fp = core.tdp_footprint(power_w, hours.central, pue, figure.g_per_kwh)
     interval = core.footprint_interval(
         power_range(run.hardware, power_w, run.uncertainty),
@@ -323,7 +382,7 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
     for name, value in (("energy", fp.energy_kwh), ("emissions", fp.emissions_kg),
                         ("the interval", result.high_t)):  # fmt: skip
         core.require_finite_result(name, value)
-    beyond = beyond_co2(run, power_w, hours, result, figure.year)
+    beyond = beyond_co2(run, power_w, hours, result, figure.facility_year)
 
     matched_pct, matched_source = market_claim(region, run.provider)
     reported = m.reported

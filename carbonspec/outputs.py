@@ -36,8 +36,11 @@ def columns(table: Table, names: list[str] | None = None) -> list[Column]:
 
 def render_table(table: Table, fmt: str, width: str = "text") -> str:
     if fmt == "markdown":
-        return render.render("table.md.j2", t=table, columns=columns(table))
-    return latex_table(table, width)
+        text = render.render("table.md.j2", t=table, columns=columns(table))
+    else:
+        text = latex_table(table, width)
+    # a table's parts (an evaluation's statistics) follow it in the same file
+    return "\n".join([text, *(render_table(part, fmt, width) for part in table.parts)])
 
 
 def latex_table(table: Table, width_name: str) -> str:

@@ -283,7 +283,7 @@ def table_cells(table: Any, columns: list[Column], fmt: str) -> list[list[str]]:
     body = []
     for row in table.rows:
         cells = [cell(row.get(c.field), c, fmt, table.precision, row) for c in columns]
-        if columns[0].name == "model":
+        if columns[0].name in ("model", "group"):  # a run's or a group's label
             cells[0] = model_cell(row, fmt, cells[0])
         elif not columns[0].numeric:  # a sweep's LaTeX starts with what it varied
             cells[0] = marked(row, fmt, cells[0])

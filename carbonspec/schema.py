@@ -83,6 +83,9 @@ class Hardware:
     embodied_kg: float | None = None
     embodied_scope: str | None = None
     embodied_source: str | None = None
+    # where power_w and its range are the average, lowest and highest of measured runs: the
+    # runs (carbonspec.evaluation re-derives the figures without a run it evaluates)
+    power_observations: list[Observation] = field(default_factory=list)
 
 
 @dataclass
@@ -99,6 +102,20 @@ class Provider:
     wue: float | None = None  # fleet on-site water usage effectiveness, L/kWh (consumption)
     wue_source: str | None = None
     wue_year: int | None = None
+    # the runs (model keys) whose own reports `pue` was read from: evaluating one of them with
+    # it would check the report against itself
+    pue_from_reports: list[str] = field(default_factory=list)
+    # the operator's own PUE disclosures by year (sustainability reports, datacenter pages),
+    # independent of any compared run's report: what an evaluation uses in place of `pue`
+    pue_disclosures: list[YearValue] = field(default_factory=list)
+
+
+class GridKind(StrEnum):
+    """What a year's grid figure is: only a measured full year is the year's average."""
+
+    measured = "measured"  # the average over that calendar year, as published
+    partial = "partial"  # an average over part of the year only (the data set ends mid-year)
+    projected = "projected"  # not that year's data: a later row repeating an earlier year's
 
 
 @dataclass
@@ -112,6 +129,10 @@ class GridYear:
     basis: str = "consumption"  # consumption (imports counted) | production (generation only)
     zone: str | None = None
     production_g_per_kwh: float | None = None
+    # a partial or projected figure is labelled in every output and never stands in for a
+    # measured year (grid=latest is the latest measured year); kind_note says why, briefly
+    kind: GridKind = GridKind.measured
+    kind_note: str | None = None
 
 
 @dataclass
@@ -121,6 +142,17 @@ class YearValue:
     year: int
     value: float
     source: str
+    from_reports: list[str] = field(default_factory=list)  # runs whose own reports gave it
+
+
+@dataclass
+class Observation:
+    """One published figure a default is derived from: its value, where it was read, and the
+    run it describes (a model key; null for a run not in the catalog)."""
+
+    value: float
+    source: str
+    run: str | None = None
 
 
 @dataclass
@@ -148,6 +180,7 @@ class Region:
     pue_source: str | None = None
     pue_years: list[YearValue] = field(default_factory=list)
     wue_years: list[YearValue] = field(default_factory=list)
+    pue_from_reports: list[str] = field(default_factory=list)  # runs whose reports gave `pue`
 
 
 @dataclass
@@ -178,6 +211,11 @@ class ReportedFigure:
     pue_included: bool | None = None
     embodied_included: bool | None = None
     scope: str | None = None
+    # how the report computed its figure: operator_formula (TDP x hours x PUE x a grid factor,
+    # carbonspec's own formula), measured (metered power or energy), calculator (the ML CO2
+    # calculator) or life_cycle (a life-cycle study); see carbonspec.evaluation.METHOD_CLASSES
+    method_class: str | None = None
+    method_class_source: str | None = None
 
 
 @dataclass
@@ -206,6 +244,10 @@ class Model:
     devices_source: str | None = None
     device_hours: float | None = None
     device_hours_source: str | None = None
+    # published (printed by the developer, or its device count x its training time), derived
+    # (computed from other figures: FLOPs, iteration times) or assumed (someone's assumption)
+    device_hours_kind: str | None = None
+    device_hours_kind_source: str | None = None
     hours: float | None = None
     hours_source: str | None = None
     site: str | None = None
@@ -294,6 +336,10 @@ class Compute:
     mfu_low: float
     mfu_high: float
     mfu_range_source: str
+    # the published runs mfu, mfu_low and mfu_high are derived from, and the rule
+    mfu_observations: list[Observation] = field(default_factory=list)
+    whole_run_factor_observations: list[Observation] = field(default_factory=list)
+    mfu_rule: str | None = None
 
 
 @dataclass
@@ -306,6 +352,10 @@ class Uncertainty:
     measured_power_spread_source: str
     unknown_pue_high: float
     unknown_pue_high_source: str
+    # measured power / TDP in published runs: what the power factors are derived from
+    tdp_power_low_observations: list[Observation] = field(default_factory=list)
+    tdp_power_high_observations: list[Observation] = field(default_factory=list)
+    tdp_power_rule: str | None = None
 
 
 @dataclass
@@ -343,6 +393,11 @@ class TableRow:
     notes: list[str] = field(default_factory=list)
     exclude: str | None = None  # validation: why this run is shown but not compared
     seed: SeedRow | None = None
+    # footprint: comparisons whose inputs are the study's own (embodied, water): they
+    # reproduce its arithmetic rather than test carbonspec
+    reproduces: list[str] = field(default_factory=list)
+    study_wue: float | None = None  # footprint: the on-site WUE the study states (compared on it)
+    study_wue_source: str | None = None
 
 
 @dataclass

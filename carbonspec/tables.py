@@ -2,14 +2,14 @@
 
 A table config (conf/table/*.yaml) names models and may apply assumptions on top of a model's
 facts (the seed paper's stand-in hardware, its chosen region, its device-hours); every assumption
-becomes a footnote, and so does every printed seed number carbonspec cannot reproduce. Three kinds:
-``rows`` (a list of runs), ``validation`` (runs against their published emissions) and
-``by_region`` (one model in every region, in one process). A sweep's summary is a table too.
+becomes a footnote, and so does every printed seed number carbonspec cannot reproduce. Kinds:
+``rows`` (a list of runs) and ``by_region`` (one model in every region, in one process) here;
+``validation``, ``compute`` and ``footprint`` (carbonspec against published runs) in
+carbonspec.evaluation. A sweep's summary is a table too.
 """
 
 from __future__ import annotations
 
-import statistics
 import string
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -63,6 +63,7 @@ class Table:
     latex_columns: dict[str, list[str]] = field(default_factory=dict)  # width -> columns
     long: bool = False  # breaks across pages (longtable, or several floats in two columns)
     outcomes: list[str] = field(default_factory=list)  # a sweep's failed, skipped, unrun jobs
+    parts: list[Table] = field(default_factory=list)  # tables that follow it (its statistics)
 
 
 class Footnotes:
@@ -133,21 +134,24 @@ def build_from(
     uncertainty: Uncertainty | None = None,
 ) -> Table:
     uncertainty = uncertainty or catalog.load("uncertainty", "default")
-    if spec.get("kind") in ("footprint", "compute"):
-        if options != Options():
-            raise catalog.ConfigError(
-                f"table={name} checks carbonspec's defaults against published runs: method, grid"
-                " and pue cannot be set for it"
-            )
-        build_kind = footprint_table if spec["kind"] == "footprint" else compute_table
-        return build_kind(spec, name, uncertainty)
-    if spec.get("kind") == "validation":
+    if spec.get("kind") in ("footprint", "compute", "validation"):
+        # the evaluation tables build on this module's rows and footnotes: imported here
+        from carbonspec import evaluation
+
         if options != Options():
             raise catalog.ConfigError(
                 f"table={name} compares each run on the basis of its report: method, grid and"
                 " pue cannot be set for it (run a model alone to try other inputs)"
+                if spec["kind"] == "validation"
+                else f"table={name} checks carbonspec's defaults against published runs: method,"
+                " grid and pue cannot be set for it"
             )
-        return validation_table(spec, name, uncertainty)
+        build_kind = {
+            "footprint": evaluation.footprint_table,
+            "compute": evaluation.compute_table,
+            "validation": evaluation.validation_table,
+        }[spec["kind"]]
+        return build_kind(spec, name, uncertainty)
     if not spec.get("rows"):
         raise catalog.ConfigError(f"table '{name}' has no rows: list the models it shows")
     if options.changes(spec):
@@ -355,210 +359,6 @@ def seed_notes(seed: dict[str, Any], result: dict[str, Any]) -> list[str]:
             f" {seed.get('reported_erratum', '')}"
         )
     return texts + list(seed.get("primary_differs", []))
-
-
-# -- validation -----------------------------------------------------------------------------------
-
-
-def validation_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> Table:
-    """Each run from public inputs only (its hardware, device-hours, site and year), by every
-    method, against its published figure on the basis the report used (PUE in or out)."""
-    notes = Footnotes()
-    rows = [validation_row(row, uncertainty, notes) for row in spec["rows"]]
-    compared = [r for r in rows if r["comparable"]]
-    mape = {
-        method: core.mean_absolute_percent_error([r[f"{method}_error_pct"] for r in compared])
-        for method in ("calculator", "tdp")
-    }
-    median = {
-        method: statistics.median(abs(r[f"{method}_error_pct"]) for r in compared)
-        if compared
-        else None
-        for method in ("calculator", "tdp")
-    }
-    covered = sum(r["covered"] == "yes" for r in compared)
-    summary = {
-        "mape_pct": mape,
-        "median_ape_pct": median,
-        "n_compared": len(compared),
-        "n_covered": covered,
-        "excluded": [
-            {"model": r["model"], "reason": r["excluded_because"]}
-            for r in rows
-            if not r["comparable"]
-        ],
-    }
-    footer = {
-        "label": f"Mean absolute error ({len(compared)} runs)",
-        "values": {
-            "calculator_error": mape["calculator"],
-            "tdp_error": mape["tdp"],
-            "covered": f"{covered}/{len(compared)}",
-        },
-    }
-    return from_spec(spec, name, rows, notes, summary, footer)
-
-
-def validation_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnotes) -> dict:
-    key = row["model"]
-    model = catalog.load("model", key)
-    reported = model.reported
-    # The report's own basis: an estimate without PUE for a figure without PUE.
-    without_pue = reported is not None and reported.pue_included is False
-    tdp_run = run_for(key, {}, Method.tdp, "auto", uncertainty, 1.0 if without_pue else None)
-    tdp = estimate(tdp_run)
-    # the calculator folds a site's PUE into its intensity; not when the report leaves PUE out
-    calc_row = {"region_values": {"pue": None, "pue_years": []}} if without_pue else {}
-    calc = estimate(run_for(key, calc_row, Method.calculator, "calculator", uncertainty))
-    excluded = row.get("exclude") or excluded_because(reported)
-    marks = [notes.mark(text) for text in row.get("notes", [])]
-    if without_pue:
-        marks.append(notes.mark("The published figure excludes PUE; so do these estimates."))
-    if excluded:
-        marks.append(notes.mark(f"Not compared: {excluded}. Shown, left out of the means."))
-    comparable = not excluded
-    low, high = tdp["emissions_t_low"], tdp["emissions_t_high"]
-    return {
-        **tdp,
-        "label": row.get("label", tdp["model_name"]),
-        **hardware_cell(tdp_run, None),
-        "marks": marks,
-        "comparable": comparable,
-        "excluded_because": excluded,
-        "calculator_t": calc["emissions_t"],
-        "tdp_t": tdp["emissions_t"],
-        "calculator_error_pct": calc["error_pct"] if comparable else None,
-        "tdp_error_pct": tdp["error_pct"] if comparable else None,
-        "error_pct": tdp["error_pct"] if comparable else None,
-        "interval": (low, high),
-        "covered": ("yes" if low <= reported.emissions_t <= high else "no")
-        if comparable and reported is not None
-        else None,
-    }
-
-
-def excluded_because(reported: Any) -> str | None:
-    """Why a run's published figure cannot be set against a location-based estimate, if so."""
-    if reported is None:
-        return "no published figure"
-    if reported.basis == "market":
-        return "the published figure is market-based (net of renewable purchases)"
-    if reported.basis != "location":
-        return "the published figure does not say whether it is location- or market-based"
-    return None
-
-
-# -- beyond operational CO2, and device-hours from compute -----------------------------------------
-
-
-def footprint_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> Table:
-    """Runs whose embodied carbon or water was published, estimated with carbonspec's defaults
-    from public inputs; and what an operational-only estimate misses of each footprint."""
-    notes = Footnotes()
-    rows = []
-    for row in spec["rows"]:
-        run = run_for(row["model"], {}, Method.tdp, "auto", uncertainty)
-        result = estimate(run)
-        published = run.model.published_footprint
-        marks = [notes.mark(text) for text in row.get("notes", [])]
-        if published is not None:
-            marks.append(notes.mark(f"Published: {published.source}. {published.assumptions}"))
-        result |= {
-            "label": row.get("label", run.model.name),
-            **hardware_cell(run, None),
-            "marks": marks,
-            "published_embodied_t": published.embodied_t if published else None,
-            "published_water_onsite_l": published.water_onsite_l if published else None,
-            "published_water_l": published.water_l if published else None,
-            "missed_pct": 100 * result["embodied_emissions_t"] / result["total_emissions_t"],
-        }
-        for key, low, central, high, target in (
-            ("embodied", "embodied_emissions_t_low", "embodied_emissions_t",
-             "embodied_emissions_t_high", "published_embodied_t"),
-            ("water", "water_l_low", "water_l", "water_l_high", "published_water_l"),
-        ):  # fmt: skip
-            pub = result[target]
-            result[f"{key}_error_pct"] = core.percent_error(result[central], pub) if pub else None
-            result[f"{key}_covered"] = (result[low] <= pub <= result[high]) if pub else None
-        rows.append(result)
-    checks = [r for r in rows for k in ("embodied", "water") if r[f"{k}_error_pct"] is not None]
-    summary = {
-        "n_checks": len(checks),
-        "errors_pct": {
-            f"{r['model']}:{k}": r[f"{k}_error_pct"]
-            for r in rows
-            for k in ("embodied", "water")
-            if r[f"{k}_error_pct"] is not None
-        },
-        "covered": sum(r[f"{k}_covered"] is True for r in rows for k in ("embodied", "water")),
-    }
-    return from_spec(spec, name, rows, notes, summary, None)
-
-
-def compute_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> Table:
-    """Device-hours predicted from compute (6 x active parameters x tokens, the device's peak,
-    the default MFU) against every published figure; then each run's emissions so estimated
-    against its published emissions, for runs that publish no device-hours too."""
-    notes = Footnotes()
-    rows = []
-    for row in spec["rows"]:
-        facts = catalog.load("model", row["model"])
-        reported = facts.reported
-        without_pue = reported is not None and reported.pue_included is False
-        run = run_for(
-            row["model"], {}, Method.tdp, "auto", uncertainty, 1.0 if without_pue else None
-        )
-        try:
-            published = core.device_hours_of(facts.device_hours, facts.devices, facts.hours)
-        except core.NotEstimable:
-            published = None
-        hours_unknown = replace(run.model, device_hours=None, devices=None, hours=None)
-        result = estimate(replace(run, model=hours_unknown))
-        low, predicted, high = (
-            result["device_hours_low"],
-            result["device_hours"],
-            result["device_hours_high"],
-        )
-        excluded = row.get("exclude")
-        marks = [notes.mark(text) for text in row.get("notes", [])]
-        if excluded:
-            marks.append(notes.mark(f"Not counted: {excluded}."))
-        error = core.percent_error(predicted, published) if published else None
-        if excluded_because(reported):  # not like for like: shown, no error computed
-            result["error_pct"] = None
-        result |= {
-            "label": row.get("label", facts.name),
-            **hardware_cell(run, None),
-            "marks": marks,
-            "published_device_hours": published,
-            "predicted_device_hours": predicted,
-            "device_hours_interval": (low, high),
-            "device_hours_error_pct": error,
-            "covered": ("yes" if low <= published <= high else "no") if published else None,
-            "counted": bool(published) and not excluded,
-        }
-        rows.append(result)
-    counted = [r for r in rows if r["counted"]]
-    errors = [abs(r["device_hours_error_pct"]) for r in counted]
-    summary = {
-        "n_compared": len(counted),
-        "median_ape_pct": statistics.median(errors) if errors else None,
-        "mape_pct": core.mean_absolute_percent_error(errors),
-        "n_covered": sum(r["covered"] == "yes" for r in counted),
-        "excluded": [
-            {"model": r["model"], "reason": row.get("exclude") or "no published device-hours"}
-            for r, row in zip(rows, spec["rows"], strict=True)
-            if not r["counted"]
-        ],
-    }
-    footer = {
-        "label": f"Median absolute error ({len(counted)} runs)",
-        "values": {
-            "device_hours_error": summary["median_ape_pct"],
-            "covered": f"{summary['n_covered']}/{len(counted)}",
-        },
-    }
-    return from_spec(spec, name, rows, notes, summary, footer)
 
 
 # -- one model in many regions: sweep summaries and the by-region fast path -----------------------

@@ -96,7 +96,7 @@ def base_runs() -> list[Run]:
     """Runs that between them use every field: reported device-hours on a TPU with a measured
     power range in a region with yearly grid, PUE and WUE figures; device-hours from compute on
     a V100 (TDP, no published device footprint) at a site with no PUE, WUE or water-intensity
-    figure (the defaults); and the calculator's method."""
+    figure (the defaults); the calculator's method; and a provider with PUE disclosures."""
     uncertainty = catalog.load_fast("uncertainty", "default")
     assumptions = {g: catalog.load_fast(g, "default") for g in ("embodied", "water", "compute")}
     gpt3 = catalog.load_fast("model", "gpt3")
@@ -116,6 +116,8 @@ def base_runs() -> list[Run]:
         run(gpt3, "tpu_v3", "aws-us-east-1"),
         run(no_hours, "v100_sxm2_32gb", "coreweave-las1", region_obj=unlisted),
         run(gpt3, "v100_sxm2_32gb", "aws-us-east-1", method=Method.calculator, grid="calculator"),
+        # a provider that lists its own PUE disclosures (the evaluation's out-of-sample PUE)
+        run(gpt3, "tpu_v3", "gcp-us-central1"),
     ]
 
 

@@ -226,6 +226,7 @@ def hydra_config(argv: list[str], folders: list[Path]) -> Iterator[DictConfig]:
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
 
+    app.make_sweeper_discoverable()  # before Hydra first looks for plugins, as the command line
     overrides = list(argv)
     if folders:
         overrides.append("hydra.searchpath=[" + ",".join(f"file://{f}" for f in folders) + "]")

@@ -441,3 +441,35 @@ def test_the_engines_modules_stay_modules():
     assert callable(carbonspec.estimate) and callable(carbonspec.sweep)
     assert sweep_module.write_summary and Run
     assert carbonspec.estimate(model="gopher").model == "gopher"
+
+
+def readme_example() -> tuple[str, str]:
+    """The README's "From Python" example and the output it shows."""
+    text = Path("README.md").read_text(encoding="utf-8")
+    section = text.split("## From Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    return code, shown
+
+
+def test_the_readmes_python_example_prints_what_it_shows(tmp_path):
+    pytest.importorskip("pandas")
+    code, shown = readme_example()
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport matplotlib.figure\nprint(type(ax.figure))"],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == shown + "<class 'matplotlib.figure.Figure'>\n"
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_the_readmes_example_follows_the_compute_model():
+    """Its device-hours from the sources: 6 x N x D FLOPs (Kaplan et al. 2020) at the H100 SXM's
+    989.4 TFLOPS dense BF16 (NVIDIA datasheet) x MFU 0.35 (conf/compute/default.yaml)."""
+    e = carbonspec.estimate(model="custom", hardware="h100_sxm", region="gcp-us-central1",
+                            overrides=["model.parameters=7e9", "model.tokens=2e12"])  # fmt: skip
+    assert e.device_hours == pytest.approx(6 * 7e9 * 2e12 / (989.4e12 * 0.35 * 3600))
+    assert e.device_hours_basis == "compute"
+    assert e.energy_kwh == pytest.approx(700 * e.device_hours * e.pue / 1000)
+    assert e.emissions_t == pytest.approx(e.energy_kwh * e.carbon_intensity_g_per_kwh / 1e6)

@@ -220,8 +220,9 @@ def refuse_command_line_only(argv: list[str]) -> None:
 
 @contextmanager
 def hydra_config(argv: list[str], folders: list[Path]) -> Iterator[DictConfig]:
-    """The config Hydra composes for these overrides, with HydraConfig set as in a run; no
-    Hydra state outlives the block."""
+    """The config Hydra composes for these overrides, with HydraConfig set as in a run. Hydra's
+    global state is as it was before once the block ends: none, or, when carbonspec is called
+    from inside a Hydra app, that app's own."""
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
@@ -230,6 +231,7 @@ def hydra_config(argv: list[str], folders: list[Path]) -> Iterator[DictConfig]:
     overrides = list(argv)
     if folders:
         overrides.append("hydra.searchpath=[" + ",".join(f"file://{f}" for f in folders) + "]")
+    outer_hydra, outer_config = GlobalHydra.instance().hydra, HydraConfig.instance().cfg
     GlobalHydra.instance().clear()
     try:
         with initialize_config_module(version_base="1.3", config_module="carbonspec.conf"):
@@ -239,8 +241,8 @@ def hydra_config(argv: list[str], folders: list[Path]) -> Iterator[DictConfig]:
             catalog.use_search_path([Path(s.path) for s in sources if s.schema == "file"])
             yield cfg
     finally:
-        HydraConfig.instance().cfg = None
-        GlobalHydra.instance().clear()
+        HydraConfig.instance().cfg = outer_config
+        GlobalHydra.instance().hydra = outer_hydra
 
 
 def _compose_with_hydra(argv: list[str], folders: list[Path]) -> Composed:

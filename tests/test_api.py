@@ -321,6 +321,19 @@ def test_no_hydra_state_is_left_and_threads_do_not_mix(user_conf):
         carbonspec.estimate(model="lab_7b")
 
 
+def test_a_hydra_app_calling_carbonspec_keeps_its_own_hydra_state(user_conf, tmp_path):
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    (tmp_path / "train.yaml").write_text("lr: 0.1\n", encoding="utf-8")
+    with initialize_config_dir(version_base="1.3", config_dir=str(tmp_path)):
+        theirs = GlobalHydra.instance().hydra
+        assert carbonspec.estimate(model="lab_7b", searchpath=[user_conf]).device_hours == 16000
+        assert GlobalHydra.instance().hydra is theirs
+        assert compose("train").lr == 0.1  # their app still composes its own configs
+    assert not GlobalHydra.instance().is_initialized()
+
+
 def test_table_equals_the_command_line(cli):
     seed = carbonspec.table("seed_industry")
     assert seed.to_markdown() == Path("outputs/tables/seed_industry.md").read_text()

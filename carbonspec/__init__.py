@@ -62,23 +62,61 @@ _API = set(__all__) - {"__version__", "catalog"}
 
 # carbonspec.estimate and carbonspec.sweep are also the names of two of carbonspec's own modules
 # (the engine's estimate.py, the command line's sweep.py), which Python sets on the package when
-# they are imported. Those modules stay as they are and become callable: calling one calls the
-# public function (carbonspec.api.estimate, carbonspec.api.sweep) of the same name.
+# they are imported. Asked for on the package, each is both: called, the public function
+# (carbonspec.api.estimate, carbonspec.api.sweep); otherwise the module, whose attributes it
+# passes through. The modules themselves are left as they are (sys.modules, pickling).
 _CALLABLE_MODULES = ("estimate", "sweep")
 
 
-class _CallableModule(_types.ModuleType):
+class _ModuleAndFunction:
+    def __init__(self, module: _types.ModuleType) -> None:
+        object.__setattr__(self, "_module", module)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from carbonspec import api
 
-        return getattr(api, self.__name__.rpartition(".")[2])(*args, **kwargs)
+        return getattr(api, self._module.__name__.rpartition(".")[2])(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_module":  # not set yet (a copy being made)
+            raise AttributeError(name)
+        return getattr(self._module, name)
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickled as the module it stands for (a sweep's joblib workers get app's globals)."""
+        import importlib
+
+        return importlib.import_module, (self._module.__name__,)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._module, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._module, name)
+
+    def __dir__(self) -> list[str]:
+        return dir(self._module)
+
+    def __repr__(self) -> str:
+        return f"<carbonspec.api function and module {self._module.__name__!r}>"
+
+
+_both: dict[str, _ModuleAndFunction] = {}
 
 
 class _Package(_types.ModuleType):
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        import importlib
+
+        return importlib.import_module, (self.__name__,)
+
     def __getattribute__(self, name: str) -> Any:
         value = super().__getattribute__(name)
         if name in _CALLABLE_MODULES and type(value) is _types.ModuleType:
-            value.__class__ = _CallableModule
+            both = _both.get(name)
+            if both is None or both._module is not value:
+                both = _both[name] = _ModuleAndFunction(value)
+            return both
         return value
 
 

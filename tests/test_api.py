@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import pickle
 import subprocess
 import sys
 import threading
@@ -453,6 +454,9 @@ def test_the_engines_modules_stay_modules():
 
     assert callable(carbonspec.estimate) and callable(carbonspec.sweep)
     assert sweep_module.write_summary and Run
+    # pickled (a joblib sweep sends the command line's globals to its workers) as the modules
+    assert pickle.loads(pickle.dumps(sweep_module)) is sys.modules["carbonspec.sweep"]
+    assert pickle.loads(pickle.dumps(carbonspec)) is carbonspec
     assert carbonspec.estimate(model="gopher").model == "gopher"
 
 

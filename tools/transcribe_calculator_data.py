@@ -825,7 +825,12 @@ SITES: list[dict[str, Any]] = [
         "pue_source": "Morrison et al. 2025 (arXiv:2503.05804), section 3.1: 'Jupiter's PUE is "
         "between 1.1 and 1.2 ... (we conservatively assume 1.2)'",
         "pue_from_reports": [
-            "olmo2_7b", "olmo2_13b", "olmo_dev_7b", "olmo_dev_small", "olmo_dev_moe", "olmo_1b",
+            "olmo2_7b",
+            "olmo2_13b",
+            "olmo_dev_7b",
+            "olmo_dev_small",
+            "olmo_dev_moe",
+            "olmo_1b",
             "olmoe_0924",
         ],
         "wue_years": [

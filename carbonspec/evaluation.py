@@ -61,6 +61,11 @@ METHOD_CLASSES: dict[str, tuple[str, str]] = {
         "a life-cycle study's own accounting: the comparison tests carbonspec's inputs and"
         " scope against the study's",
     ),
+    "unknown": (
+        "not stated",
+        "the report does not say how its figure was computed: the comparison cannot say what it"
+        " tests, so the run counts with neither the operator formula nor the independent runs",
+    ),
 }
 UNCLASSIFIED = "unclassified"
 UNCLASSIFIED_TESTS = "the report's method is not classified yet"
@@ -497,7 +502,9 @@ def class_statistics(name: str, compared: list[dict[str, Any]]) -> tuple[dict, T
         text = f"{label}: {class_tests(cls)}."
         rows.append(stats_row(label, by_class[cls], [notes.mark(text)]))
     independent = [r for r in compared if r["method_class"] in METHOD_CLASSES]
-    independent = [r for r in independent if r["method_class"] != "operator_formula"]
+    independent = [
+        r for r in independent if r["method_class"] not in ("operator_formula", "unknown")
+    ]
     if independent and len(independent) < len(compared):
         by_class["not_operator_formula"] = group_stats(independent, *args)
         text = (

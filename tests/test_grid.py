@@ -127,11 +127,22 @@ def test_validation_compares_like_with_like(validation):
     assert excluded == {"opt_175b", "gopher", "llama3_3_70b", "starcoder", "palm_540b"}
 
 
-def test_validation_meets_its_accuracy_targets(validation):
-    summary = validation.summary
-    assert summary["mape_pct"]["tdp"] <= 10.0
-    assert summary["median_ape_pct"]["tdp"] <= 5.0
-    assert summary["n_covered"] >= 0.9 * summary["n_compared"]
+def test_validation_reports_each_class_out_of_sample_and_guards_the_grid_data(validation):
+    """The headline is per class and out of sample (issue 17). Runs whose report used the
+    operator's own TDP formula test only the grid and PUE data: there carbonspec's data must
+    stay close (median within 10 %, the interval holding 85 %); runs measured or accounted
+    otherwise are reported as they fall, a miss included, never tuned to."""
+    by_class = validation.summary["by_class"]
+    operator = by_class["operator_formula"]["out_of_sample"]
+    assert operator["n"] >= 17
+    assert operator["median_ape_pct"] <= 10.0
+    assert operator["n_covered"] >= 0.85 * operator["n"]
+    independent = by_class["not_operator_formula"]
+    assert independent["in_sample"]["n"] >= 10  # the issue's aim: at least 10 such runs
+    # a run whose PUE is its own report's, with no independent figure, is in-sample only
+    assert 0 < independent["out_of_sample"]["n"] <= independent["in_sample"]["n"]
+    assert independent["out_of_sample"]["median_ape_pct"] is not None
+    assert set(by_class) >= {"operator_formula", "measured", "life_cycle", "calculator"}
 
 
 # -- vintages as they are: measured, partial, projected -------------------------------------------

@@ -10,8 +10,8 @@ source there) and the run's published device-hours, never from carbonspec's outp
   B200 (HGX): 1,000 W, 2,250 TFLOPS dense BF16/FP16 (NVIDIA spec, sparse 4.5 PFLOPS halved)
   V100 SXM2: 300 W TDP, 125 TFLOPS FP16 tensor, no BF16 (NVIDIA developer blog)
   Llama 2 70B: 1,720,320 A100-hours (Llama 2 paper, Table 2), trained in Meta's US
-    datacenters (meta-us): Meta's PUE 1.1 (LLaMA paper, section 6) and the 2023 US grid,
-    369.473 g/kWh (Our World in Data / Ember)
+    datacenters (meta-us): Meta's fleet PUE 1.08 (Meta 2024 Sustainability Report,
+    conf/provider/meta.yaml) and the 2023 US grid, 369.473 g/kWh (Our World in Data / Ember)
   GPT-3 175B: 3,552,000 V100-hours (Patterson et al. 2021, Table 4: 10,000 GPUs x 14.8 days)
 JSON carries 9 significant digits, hence rel=1e-8.
 """
@@ -27,7 +27,7 @@ from carbonspec import catalog
 LLAMA2_70B_HOURS = 1_720_320
 GPT3_HOURS = 3_552_000
 A100, H100, B200, V100_FP16 = 312, 989.4, 2250, 125
-META_PUE, US_2023_G_PER_KWH = 1.1, 369.473
+META_PUE, US_2023_G_PER_KWH = 1.08, 369.473
 
 
 def as_json(result):

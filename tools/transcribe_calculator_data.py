@@ -824,7 +824,15 @@ SITES: list[dict[str, Any]] = [
         "pue": 1.2,
         "pue_source": "Morrison et al. 2025 (arXiv:2503.05804), section 3.1: 'Jupiter's PUE is "
         "between 1.1 and 1.2 ... (we conservatively assume 1.2)'",
-        "pue_from_reports": ["olmo2_7b", "olmo2_13b"],
+        "pue_from_reports": [
+            "olmo2_7b",
+            "olmo2_13b",
+            "olmo_dev_7b",
+            "olmo_dev_small",
+            "olmo_dev_moe",
+            "olmo_1b",
+            "olmoe_0924",
+        ],
         "wue_years": [
             {
                 "year": 2024,

@@ -31,7 +31,7 @@ from carbonspec.schema import GRID_WORDS, Format, Settings
 
 DEBUG = "CARBONSPEC_DEBUG"
 RUN_FACTS = ("model.device_hours", "model.devices", "model.hours")
-ASSUMPTIONS = ("embodied", "water", "compute")
+ASSUMPTIONS = ("embodied", "water", "compute", "power")
 TABLE_FORMATS = {Format.text, Format.markdown, Format.latex, Format.csv, Format.json, Format.bibtex}
 ESTIMATE_FORMATS = {
     Format.text, Format.json, Format.latex, Format.csv, Format.model_card, Format.bibtex
@@ -48,6 +48,7 @@ def settings_of(cfg: DictConfig) -> Settings:
             f"grid={grid} is not a choice: auto, calculator, latest or a year (grid=2021)"
         )
     bounds.check_setting("pue", settings.pue)
+    bounds.check_setting("ranks_per_node", settings.ranks_per_node)
     return settings
 
 
@@ -168,7 +169,7 @@ def typed(cfg: DictConfig, group: str, name: str, given: set[str]) -> Any:
 
 
 def assumptions_of(cfg: DictConfig, chosen: Any, given: set[str]) -> dict[str, Any]:
-    """The embodied, water and compute assumptions as composed (each overridable)."""
+    """The embodied, water, compute and power assumptions as composed (each overridable)."""
     return {group: typed(cfg, group, chosen[group], given) for group in ASSUMPTIONS}
 
 

@@ -34,6 +34,7 @@ from carbonspec.schema import (
     Embodied,
     Hardware,
     Model,
+    Power,
     Provider,
     Region,
     Uncertainty,
@@ -55,6 +56,7 @@ SCHEMAS: dict[str, type] = {
     "embodied": Embodied,
     "water": Water,
     "compute": Compute,
+    "power": Power,
 }
 
 

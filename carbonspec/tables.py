@@ -253,6 +253,7 @@ def run_for(
         embodied=catalog.load_fast("embodied", "default"),
         water=catalog.load_fast("water", "default"),
         compute=catalog.load_fast("compute", "default"),
+        power=catalog.load_fast("power", "default"),
     )
 
 
@@ -496,7 +497,10 @@ def compute_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> 
             published = core.device_hours_of(facts.device_hours, facts.devices, facts.hours)
         except core.NotEstimable:
             published = None
-        hours_unknown = replace(run.model, device_hours=None, devices=None, hours=None)
+        # from compute alone: no published device-hours, and no measured energy either
+        hours_unknown = replace(
+            run.model, device_hours=None, devices=None, hours=None, energy_kwh=None
+        )
         result = estimate(replace(run, model=hours_unknown))
         low, predicted, high = (
             result["device_hours_low"],

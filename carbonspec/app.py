@@ -24,7 +24,17 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from carbonspec import bounds, catalog, checks, figures, listing, outputs, sweep, tables
+from carbonspec import (
+    bounds,
+    catalog,
+    checks,
+    figures,
+    listing,
+    outputs,
+    ownwork,
+    sweep,
+    tables,
+)
 from carbonspec.core import InputError, NotEstimable
 from carbonspec.estimate import Run, estimate
 from carbonspec.schema import GRID_WORDS, Format, Settings
@@ -176,6 +186,9 @@ def assumptions_of(cfg: DictConfig, chosen: Any, given: set[str]) -> dict[str, A
 def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
     settings = settings_of(cfg)
     given = given_keys()
+    if settings.codecarbon is not None:
+        codecarbon_input(cfg, settings, given, out_dir, multirun)
+        return
     refuse_what_cannot_apply(cfg, settings, given)
     fmt, width = settings.format, settings.latex.width.value
     if cfg.get("table") is not None:
@@ -205,6 +218,32 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         options = table_options(cfg, settings, given)
         results = [tables.build_named(name, options) for name in settings.main_tables]
         outputs.emit_tables(results, fmt, out_dir, settings.export_dir, width)
+
+
+def codecarbon_input(
+    cfg: DictConfig, settings: Settings, given: set[str], out_dir: Path, multirun: bool
+) -> None:
+    """codecarbon=path: your own runs, as codecarbon logged them (carbonspec.ownwork)."""
+    refused = sorted(k for k in given if k in ("model", "table", "provider"))
+    if refused or multirun:
+        what = ", ".join(f"{k}=" for k in refused) or "-m"
+        raise catalog.ConfigError(
+            f"{what} cannot apply to codecarbon=: the runs come from the file (hardware=,"
+            " region=, pue= and power.scope= apply to all of them)"
+        )
+    chosen = HydraConfig.get().runtime.choices
+    a = ownwork.Assumptions(
+        **{g: typed(cfg, g, chosen[g], given) for g in ("uncertainty", *ASSUMPTIONS)},
+        method=settings.method,
+        grid=settings.grid,
+        pue=settings.pue,
+        hardware=chosen["hardware"] if "hardware" in given else None,
+        region=chosen["region"] if "region" in given else None,
+    )
+    ownwork.emit_codecarbon(
+        Path(settings.codecarbon), settings.ranks_per_node, a, settings.format, out_dir,
+        settings.export_dir, settings.latex.width.value,
+    )  # fmt: skip
 
 
 def message(err: BaseException) -> str:

@@ -279,6 +279,28 @@ COLUMNS: dict[str, Column] = {
             "device_hours_basis",
             "text",
         ),
+        # your own work: codecarbon runs, a sweep's jobs, a project's parts
+        _c("stage", "Stage", ("Stage",), ("Stage",), "stage", "text"),
+        _c("runs", "Runs", ("Runs",), ("Runs",), "runs", "count"),
+        _c("status", "Status", ("Status",), ("Status",), "status", "text"),
+        _c("wall_hours", "Hours", ("Wall-clock", "hours"), ("Hours",), "wall_hours", "sig"),
+        _c(
+            "energy_basis",
+            "Energy measured or estimated",
+            ("Energy", "from"),
+            ("From",),
+            "energy_basis_cell",
+            "text",
+        ),
+        _c(
+            "codecarbon",
+            "codecarbon's CO2eq (t)",
+            ("codecarbon", r"(\si{\tonne})"),
+            ("CC", "(t)"),
+            "codecarbon_emissions_t",
+            "sig",
+            "CC: codecarbon's own figure, at its own grid intensity",
+        ),
     )
 }
 

@@ -269,12 +269,13 @@ def emit_estimate(
     elif fmt is Format.csv:
         print(estimate_csv(result), end="")
     else:  # text
-        print(
-            render.render(
-                "estimate.txt.j2",
-                r=result,
-                model_sources={"device_hours_source": model.device_hours_source},
-                equivalents=references.equivalents(result["emissions_kg"]),
-            ),
-            end="",
-        )
+        print(estimate_text(result, model), end="")
+
+
+def estimate_text(result: dict[str, Any], model: Model) -> str:
+    return render.render(
+        "estimate.txt.j2",
+        r=result,
+        model_sources={"device_hours_source": model.device_hours_source},
+        equivalents=references.equivalents(result["emissions_kg"]),
+    )

@@ -15,11 +15,13 @@ How rows become runs, without counting anything twice:
 3. **Ranks of one node.** In codecarbon's default ``tracking_mode="machine"`` every tracker
    measures the whole node: ``srun --ntasks-per-node=4`` starts four trackers that each report
    the node (codecarbon issue #544, pull request #1390). Trackers of one run whose time windows
-   overlap (by at least half the shorter one), that report the same ``gpu_count`` above 1 and a
-   GPU energy within 10 % of each other are one node measured several times: the longest counts,
-   once (in ``process`` mode its GPU energy once, each process's CPU and RAM energy summed, as
-   codecarbon's process mode narrows CPU and RAM only). Trackers with ``gpu_count`` 1 (one GPU
-   per rank) or disjoint windows are summed.
+   overlap (by at least half the shorter one), that report the same ``gpu_count`` G above 1 and
+   GPU energies within 10 % of each other are ranks that each measured their whole node. With one
+   rank per GPU (the usual torchrun or srun launch), k of them are ceil(k / G) nodes, each
+   measured min(k, G) times: their machine-wide parts are summed and divided by min(k, G) (in
+   ``process`` mode the GPU part only: codecarbon's process mode narrows CPU and RAM to each
+   process, and those add up). The emissions codecarbon wrote are counted alike. Trackers with
+   ``gpu_count`` 1 (one GPU per rank) or disjoint windows are summed.
 4. **Override.** ``ranks_per_node=N`` says that every node was measured by N trackers: the
    machine-wide parts (the GPU energy where a tracker saw more than one GPU; CPU and RAM in
    machine mode) are divided by N, the rest summed.
@@ -367,22 +369,22 @@ def run_of(key: tuple[str, str], rows: list[Row], ranks_per_node: int | None) ->
                 f"{len(trackers)} trackers are not a multiple of {ranks_per_node}: check the value"
             )
     else:
-        once = summed = 0
+        summed = 0
         for group in node_groups(trackers):
             if len(group) == 1:
                 totals.append(count(group, 1.0, 1.0))
                 summed += 1
                 continue
-            longest = max(group, key=lambda r: r.duration_s)
-            totals.append(count([longest], 1.0, 1.0))
-            others = [r for r in group if r is not longest]
-            if longest.tracking_mode == "process":  # CPU and RAM were each process's own
-                totals.append(count(others, 0.0, 1.0))
-            once += 1
+            gpus = group[0].gpu_count
+            times = min(len(group), int(gpus))  # one rank per GPU: at most gpus per node
+            nodes = math.ceil(len(group) / times)
+            for r in group:  # process mode narrows CPU and RAM to each process: those add up
+                totals.append(count([r], 1 / times, 1 / times if r.tracking_mode == "machine"
+                                    else 1.0))  # fmt: skip
             counted_lines.append(
-                f"{len(group)} trackers overlapping in time with {longest.gpu_count:g} GPUs each"
-                f" and GPU energies within {SAME_ENERGY:.0%}: one node measured {len(group)}"
-                f" times, counted once ({longest.where})"
+                f"{len(group)} trackers overlapping in time, each seeing {gpus:g} GPUs, GPU"
+                f" energies within {SAME_ENERGY:.0%}: {nodes} node(s) (one rank per GPU) each"
+                f" measured {times} times, counted once (machine-wide parts / {times})"
             )
         if summed:
             counted_lines.append(f"{summed} tracker(s) summed (disjoint in time or one GPU each)")

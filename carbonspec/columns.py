@@ -280,6 +280,15 @@ COLUMNS: dict[str, Column] = {
             "text",
         ),
         # your own work: codecarbon runs, a sweep's jobs, a project's parts
+        _c(
+            "run_device_hours",
+            "<device>-hours",
+            ("<device>-", "hours"),
+            ("<d>-h",),
+            "device_hours",
+            "sig",
+            "<d>-h: <device>-hours",
+        ),
         _c("stage", "Stage", ("Stage",), ("Stage",), "stage", "text"),
         _c("runs", "Runs", ("Runs",), ("Runs",), "runs", "count"),
         _c("status", "Status", ("Status",), ("Status",), "status", "text"),

@@ -31,14 +31,14 @@ from carbonspec.schema import (
 from carbonspec.tables import Table
 
 RUN_COLUMNS = [
-    "model", "hardware", "device_hours", "energy", "energy_basis", "estimate", "interval",
+    "model", "hardware", "run_device_hours", "energy", "energy_basis", "estimate", "interval",
     "codecarbon", "embodied", "water",
 ]  # fmt: skip
 RUN_LATEX = {
     "column": ["model", "energy", "estimate", "codecarbon"],
-    "text": ["model", "device_hours", "energy", "estimate", "interval", "codecarbon"],
-    "page": ["model", "hardware", "device_hours", "energy", "estimate", "interval", "codecarbon",
-             "embodied", "water"],
+    "text": ["model", "run_device_hours", "energy", "estimate", "interval", "codecarbon"],
+    "page": ["model", "hardware", "run_device_hours", "energy", "estimate", "interval",
+             "codecarbon", "embodied", "water"],
 }  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from carbonspec import (
     listing,
     outputs,
     ownwork,
+    project,
     sweep,
     tables,
 )
@@ -200,6 +201,11 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         template = None
         if node.get("kind") == "by_region" and cfg.get("model") is not None:
             template = run_from_config(cfg, settings, given)
+        if node.get("kind") == "project":  # your own work: parts, subtotals and a paragraph
+            table = project.project_table(node, chosen["table"], own_assumptions(cfg, settings))
+            outputs.emit_tables([table], fmt, out_dir, settings.export_dir, width)
+            project.emit_paragraph(table, fmt, out_dir, settings.export_dir)
+            return
         uncertainty = typed(cfg, "uncertainty", chosen["uncertainty"], given)
         options = table_options(cfg, settings, given)
         result = tables.build(node, chosen["table"], options, uncertainty, template)
@@ -220,6 +226,18 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         outputs.emit_tables(results, fmt, out_dir, settings.export_dir, width)
 
 
+def own_assumptions(cfg: DictConfig, settings: Settings) -> ownwork.Assumptions:
+    """The assumptions of one's own work as composed (uncertainty, embodied, water, compute,
+    power) and the method options."""
+    chosen, given = HydraConfig.get().runtime.choices, given_keys()
+    return ownwork.Assumptions(
+        **{g: typed(cfg, g, chosen[g], given) for g in ("uncertainty", *ASSUMPTIONS)},
+        method=settings.method,
+        grid=settings.grid,
+        pue=settings.pue,
+    )
+
+
 def codecarbon_input(
     cfg: DictConfig, settings: Settings, given: set[str], out_dir: Path, multirun: bool
 ) -> None:
@@ -232,11 +250,9 @@ def codecarbon_input(
             " region=, pue= and power.scope= apply to all of them)"
         )
     chosen = HydraConfig.get().runtime.choices
-    a = ownwork.Assumptions(
-        **{g: typed(cfg, g, chosen[g], given) for g in ("uncertainty", *ASSUMPTIONS)},
-        method=settings.method,
-        grid=settings.grid,
-        pue=settings.pue,
+    a = own_assumptions(cfg, settings)
+    a = replace(
+        a,
         hardware=chosen["hardware"] if "hardware" in given else None,
         region=chosen["region"] if "region" in given else None,
     )

@@ -24,9 +24,10 @@ cannot wait for the end. ``python -m carbonspec.hydra SWEEP_DIR`` rebuilds it fr
 **What a job counts.** Its wall-clock time from start to end x its devices, at the hardware's
 power (or codecarbon's measured energy), the region's PUE and grid of the year it ran. A job
 that failed counts until it failed. A job that left only its start record (killed, or its node
-lost) counts until the later of its last heartbeat and the last change to any file in its
-folder: it ran at least that long, and at most one heartbeat longer. Such a job is ``running``
-while its last heartbeat is recent (within three heartbeats), else ``stopped``.
+lost) counts until the later of its last heartbeat and the last change to any other file in its
+folder (its logs, checkpoints): it ran at least that long, and at most one heartbeat longer.
+Such a job is ``running`` while its last heartbeat is recent (within three heartbeats), else
+``stopped``.
 """
 
 from __future__ import annotations
@@ -248,17 +249,22 @@ def records(sweep_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
     return sorted(found, key=lambda item: (item[1].get("job", 0), str(item[0])))
 
 
-def last_change(job_dir: Path) -> float:
-    """The latest modification of any file in a job's folder (its logs, checkpoints)."""
-    times = [p.stat().st_mtime for p in job_dir.rglob("*") if p.is_file()]
-    return max(times, default=job_dir.stat().st_mtime)
+def last_change(job_dir: Path) -> float | None:
+    """The latest modification of the job's own files (its logs, checkpoints): the record's
+    own time is its last_seen, which a copy or a checkout would not change."""
+    times = [
+        p.stat().st_mtime
+        for p in job_dir.rglob("*")
+        if p.is_file() and not p.name.endswith(RECORD) and RECORD not in p.name
+    ]
+    return max(times, default=None)
 
 
 def counted_until(job_dir: Path, record: dict[str, Any], now: float) -> tuple[float, str]:
     """When a job's time ends, and its status: its end; else its last sign of life."""
     if record.get("end") is not None:
         return float(record["end"]), record.get("status", "completed")
-    seen = max(float(record.get("last_seen", record["start"])), last_change(job_dir))
+    seen = max(float(record.get("last_seen", record["start"])), last_change(job_dir) or 0.0)
     every = float(record.get("heartbeat_s", 60.0))
     recent = now - float(record.get("last_seen", 0)) <= STALE_HEARTBEATS * every
     return seen, "running" if recent else "stopped"

@@ -12,6 +12,7 @@ job and the region)::
           region: gcp-us-central1     # a carbonspec region (python -m carbonspec list=region)
           name: hyperparameter search # how the paragraph names the sweep
           codecarbon: false           # true: each job measured by codecarbon, where installed
+          latex_width: text           # text | column | page, as carbonspec's latex.width
 
 Each job writes ``carbonspec_job.json`` into its own folder when it starts, refreshes it while it
 runs (``last_seen``, every ``heartbeat_s`` seconds) and completes it when it ends, failed or not.
@@ -66,6 +67,7 @@ class CarbonFootprint(Callback):
         codecarbon: bool = False,
         heartbeat_s: float = 60.0,
         pue: float | None = None,
+        latex_width: str = "text",
     ) -> None:
         from carbonspec import catalog  # the catalog reads carbonspec's packaged configs
 
@@ -76,6 +78,9 @@ class CarbonFootprint(Callback):
         self.hardware, self.region, self.devices = hardware, region, int(devices)
         self.devices_from, self.name, self.codecarbon = devices_from, name, bool(codecarbon)
         self.heartbeat_s, self.pue = float(heartbeat_s), pue
+        if latex_width not in ("text", "column", "page"):
+            raise ValueError("CarbonFootprint: latex_width is text, column or page")
+        self.latex_width = latex_width
         self._jobs: dict[str, dict[str, Any]] = {}  # this process's running jobs
 
     def __getstate__(self) -> dict[str, Any]:  # launchers pickle callbacks to their workers
@@ -94,6 +99,7 @@ class CarbonFootprint(Callback):
             "region": self.region,
             "pue": self.pue,
             "name": self.name,
+            "latex_width": self.latex_width,
             "start": now,
             "start_time": stamp(now),
             "last_seen": now,
@@ -322,18 +328,20 @@ SWEEP_COLUMNS = [
 SWEEP_LATEX = {
     "column": ["model", "status", "run_device_hours", "estimate"],
     "text": ["model", "status", "run_device_hours", "energy", "estimate", "interval"],
-    "page": ["model", "status", "wall_hours", "run_device_hours", "energy", "estimate", "interval",
-             "embodied", "water"],
+    "page": ["model", "status", "run_device_hours", "energy", "estimate", "interval", "embodied"],
 }  # fmt: skip
 
 
-def write_summary(sweep_dir: Path) -> dict[str, str]:
-    """carbon_summary.{md,tex,csv,json}, carbon_paragraph.{tex,md} and references.bib."""
+def write_summary(sweep_dir: Path, width: str | None = None) -> dict[str, str]:
+    """carbon_summary.{md,tex,csv,json}, carbon_paragraph.{tex,md} and references.bib; the
+    LaTeX at the width the callback was given (latex_width), else ``width``, else text."""
     from carbonspec import outputs, ownwork, references
 
     rows = job_rows(sweep_dir)
     if not rows:
         return {}
+    width = width or next((r["latex_width"] for _, r in records(sweep_dir)
+                           if r.get("latex_width")), "text")  # fmt: skip
     name = rows[0].get("name") or "The sweep"
     failed = [r for r in rows if r["status"] == "failed"]
     unfinished = [r for r in rows if r["status"] in ("running", "stopped")]
@@ -349,7 +357,7 @@ def write_summary(sweep_dir: Path) -> dict[str, str]:
     caption = f"{name}: {len(rows)} jobs, their device-hours and estimated emissions"
     table = ownwork.runs_table(SUMMARY, caption, rows, SWEEP_COLUMNS, SWEEP_LATEX)
     para = {f: ownwork.paragraph(name, rows, f, extra) for f in ("tex", "md")}
-    files = outputs.table_files(table) | {
+    files = outputs.table_files(table, width) | {
         "carbon_paragraph.tex": para["tex"],
         "carbon_paragraph.md": para["md"],
     }

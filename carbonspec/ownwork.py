@@ -8,6 +8,7 @@ and a project reads dozens of parts.
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass
 from functools import cache
@@ -38,7 +39,7 @@ RUN_LATEX = {
     "column": ["model", "energy", "estimate", "codecarbon"],
     "text": ["model", "run_device_hours", "energy", "estimate", "interval", "codecarbon"],
     "page": ["model", "hardware", "run_device_hours", "energy", "estimate", "interval",
-             "codecarbon", "embodied", "water"],
+             "codecarbon", "embodied"],
 }  # fmt: skip
 
 
@@ -366,22 +367,24 @@ def emit_codecarbon(
     rows = [codecarbon_result(r, a) for r in runs]
     names = ", ".join(sorted({Path(f).name for r in rows for f in r["codecarbon_files"]}))
     caption = f"Runs measured with codecarbon ({names}), estimated by carbonspec"
-    table = runs_table("codecarbon", caption, rows)
+    # named after the file or folder, so that several logs can share one paper folder
+    name = "codecarbon_" + re.sub(r"[^A-Za-z0-9]+", "_", path.resolve().stem).strip("_")
+    table = runs_table(name, caption, rows)
     what = "The runs read from codecarbon's logs" if len(rows) > 1 else "The run"
     para = {f: paragraph(what, rows, f) for f in ("tex", "md")}
     files = outputs.table_files(table, width) | {
-        "codecarbon_paragraph.tex": para["tex"],
-        "codecarbon_paragraph.md": para["md"],
+        f"{name}_paragraph.tex": para["tex"],
+        f"{name}_paragraph.md": para["md"],
     }
     single = rows[0] if len(rows) == 1 else None
     model = Model(name=rows[0]["model_name"])
     if single is not None:
-        files["codecarbon_run.tex"] = outputs.estimate_paragraph(single, model)
+        files[f"{name}_run.tex"] = outputs.estimate_paragraph(single, model)
         files["result.json"] = render.to_json(single)
     outputs.write_files(out_dir, files)
-    tex = [files["codecarbon.tex"], para["tex"]]
+    tex = [files[f"{name}.tex"], para["tex"]]
     if single is not None:
-        tex = [files["codecarbon_run.tex"]]
+        tex = [files[f"{name}_run.tex"]]
     if export_dir:
         folder = Path(export_dir)
         outputs.write_files(folder, {k: v for k, v in files.items() if k.endswith((".tex", ".json"))
@@ -394,11 +397,11 @@ def emit_codecarbon(
             )
         print(outputs.model_card(single), end="")
     elif fmt is Format.json:
-        print(render.to_json(single) if single else files["codecarbon.json"], end="")
+        print(render.to_json(single) if single else files[f"{name}.json"], end="")
     elif fmt is Format.csv:
-        print(outputs.estimate_csv(single) if single else files["codecarbon.csv"], end="")
+        print(outputs.estimate_csv(single) if single else files[f"{name}.csv"], end="")
     elif fmt is Format.markdown:
-        print(files["codecarbon.md"] + "\n" + para["md"], end="")
+        print(files[f"{name}.md"] + "\n" + para["md"], end="")
     elif fmt is Format.latex:
         print("\n".join(tex), end="")
     elif fmt is Format.bibtex:
@@ -408,5 +411,5 @@ def emit_codecarbon(
             print(outputs.estimate_text(row, model), end="")
             print()
         if single is None:
-            print(files["codecarbon.md"])
+            print(files[f"{name}.md"])
             print(para["md"], end="")

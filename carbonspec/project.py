@@ -46,7 +46,7 @@ LATEX = {
     "column": ["model", "energy", "estimate"],
     "text": ["model", "runs", "run_device_hours", "energy", "estimate", "interval"],
     "page": ["stage", "model", "runs", "run_device_hours", "energy", "estimate", "interval",
-             "embodied", "water"],
+             "embodied"],
 }  # fmt: skip
 
 
@@ -78,7 +78,7 @@ def project_table(spec: dict[str, Any], name: str, a: ownwork.Assumptions) -> ta
         columns=list(spec.get("columns") or COLUMNS),
         precision=spec.get("precision", 3),
         rows=ownwork.finish(rows) + [total],
-        latex_columns={k: list(v) for k, v in (spec.get("latex") or LATEX).items()},
+        latex_columns={k: list(v) for k, v in (LATEX | (spec.get("latex") or {})).items()},
         summary=summary,
         cites=[keys["tool"], keys["codecarbon"]] if codecarbon_parts else [keys["tool"]],
     )
@@ -220,6 +220,7 @@ def project_summary(
             for s, t in by_stage.items()
         },  # fmt: skip
         "missing_stages": [s for s in STAGES if s not in by_stage],
+        "missing_words": [STAGE_WORDS[s] for s in STAGES if s not in by_stage],
         "development_share_pct": share,
         "development_over_final": dev / final if final else None,
         "total": {

@@ -94,7 +94,7 @@ def test_every_output_of_a_real_file(cli, tracked, tmp_path):
         assert expect in result.stdout, fmt
     export = tmp_path / "paper"
     assert cli(f"codecarbon={tracked}", f"export_dir={export}").returncode == 0
-    assert {"codecarbon.tex", "codecarbon_run.tex", "references.bib", "preview.tex"} <= {
+    assert {"codecarbon_emissions.tex", "codecarbon_emissions_run.tex", "references.bib"} <= {
         p.name for p in export.iterdir()
     }
 

@@ -12,15 +12,49 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).parent
-COLUMNS = (
-    "timestamp,project_name,run_id,experiment_id,duration,emissions,emissions_rate,cpu_power,"
-    "gpu_power,ram_power,cpu_energy,gpu_energy,ram_energy,energy_consumed,water_consumed,"
-    "country_name,country_iso_code,region,cloud_provider,cloud_region,os,python_version,"
-    "codecarbon_version,cpu_count,cpu_model,gpu_count,gpu_model,longitude,latitude,"
-    "ram_total_size,tracking_mode,cpu_utilization_percent,gpu_utilization_percent,"
-    "ram_utilization_percent,ram_used_gb,on_cloud,pue,wue"
-).split(",")
-CODECARBON_KG_PER_KWH = 0.430  # codecarbon 3.3.2's figure for gcp us-central1 (data/cloud/impact.csv)
+COLUMNS = [
+    "timestamp",
+    "project_name",
+    "run_id",
+    "experiment_id",
+    "duration",
+    "emissions",
+    "emissions_rate",
+    "cpu_power",
+    "gpu_power",
+    "ram_power",
+    "cpu_energy",
+    "gpu_energy",
+    "ram_energy",
+    "energy_consumed",
+    "water_consumed",
+    "country_name",
+    "country_iso_code",
+    "region",
+    "cloud_provider",
+    "cloud_region",
+    "os",
+    "python_version",
+    "codecarbon_version",
+    "cpu_count",
+    "cpu_model",
+    "gpu_count",
+    "gpu_model",
+    "longitude",
+    "latitude",
+    "ram_total_size",
+    "tracking_mode",
+    "cpu_utilization_percent",
+    "gpu_utilization_percent",
+    "ram_utilization_percent",
+    "ram_used_gb",
+    "on_cloud",
+    "pue",
+    "wue",
+]
+CODECARBON_KG_PER_KWH = (
+    0.430  # codecarbon 3.3.2's figure for gcp us-central1 (data/cloud/impact.csv)
+)
 
 
 def final_run() -> None:

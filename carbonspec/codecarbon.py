@@ -421,7 +421,7 @@ def run_of(key: tuple[str, str], rows: list[Row], ranks_per_node: int | None) ->
         energy_kwh=sum(t.energy for t in totals),
         energy_with_pue_kwh=energy_with_pue,
         emissions_kg=emissions,
-        device_hours=sum(t.device_hours for t in totals) or None,
+        device_hours=six_digits(sum(t.device_hours for t in totals)) or None,
         devices=round(gpus) if gpus else None,
         hours=hours,
         start=start,
@@ -441,6 +441,11 @@ def run_of(key: tuple[str, str], rows: list[Row], ranks_per_node: int | None) ->
         counted=counted_lines,
         notes=notes,
     )
+
+
+def six_digits(x: float) -> float:
+    """A sum of durations to six significant digits: seconds, not float noise."""
+    return float(f"{x:.6g}")
 
 
 def most_common(values) -> str:  # type: ignore[no-untyped-def]

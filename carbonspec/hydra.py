@@ -286,7 +286,7 @@ def job_rows(sweep_dir: Path, now: float | None = None) -> list[dict[str, Any]]:
     rows = []
     for job_dir, record in records(sweep_dir):
         until, status = counted_until(job_dir, record, now)
-        hours = max(until - float(record["start"]), 1e-3) / 3600
+        hours = float(f"{max(until - float(record['start']), 1e-3) / 3600:.6g}")
         devices = int(record.get("devices") or 1)
         measured = record.get("energy_kwh")
         model = Model(

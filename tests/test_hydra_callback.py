@@ -51,7 +51,7 @@ def check_summary(done: subprocess.CompletedProcess, folder: Path) -> None:
         record = records[int(row["label"].split(":")[0])]
         hours = (record["end"] - record["start"]) / 3600
         assert record["devices"] == DEVICES
-        assert row["device_hours"] == pytest.approx(DEVICES * hours, rel=1e-6)
+        assert row["device_hours"] == pytest.approx(DEVICES * hours, rel=1e-5)  # 6 digits
         assert row["status"] == ("failed" if "lr=3" in row["label"] else "completed")
         assert row["hardware_used"] == "h100_sxm" and row["region"] == "gcp-us-central1"
     assert [r["status"] for r in jobs].count("failed") == 1

@@ -277,7 +277,7 @@ def total(rows: list[dict[str, Any]], label: str) -> dict[str, Any]:
     out["hardware_kind"] = kinds.pop() if len(kinds) == 1 else None
     bases = {r.get("energy_basis_cell") for r in rows}
     out["energy_basis_cell"] = bases.pop() if len(bases) == 1 else "both"
-    out["is_total"] = True
+    out |= {"status": "", "hardware_display": "", "is_total": True}
     return out
 
 

@@ -15,7 +15,7 @@ import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -31,14 +31,15 @@ from carbonspec import (
     figures,
     listing,
     outputs,
-    ownwork,
-    project,
     sweep,
     tables,
 )
 from carbonspec.core import InputError, NotEstimable
 from carbonspec.estimate import Run, estimate
 from carbonspec.schema import GRID_WORDS, Format, Settings
+
+if TYPE_CHECKING:
+    from carbonspec import ownwork
 
 DEBUG = "CARBONSPEC_DEBUG"
 RUN_FACTS = ("model.device_hours", "model.devices", "model.hours")
@@ -202,6 +203,8 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         if node.get("kind") == "by_region" and cfg.get("model") is not None:
             template = run_from_config(cfg, settings, given)
         if node.get("kind") == "project":  # your own work: parts, subtotals and a paragraph
+            from carbonspec import project  # imported when asked for: start-up stays short
+
             table = project.project_table(node, chosen["table"], own_assumptions(cfg, settings))
             outputs.emit_tables([table], fmt, out_dir, settings.export_dir, width)
             project.emit_paragraph(table, fmt, out_dir, settings.export_dir)
@@ -229,6 +232,8 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
 def own_assumptions(cfg: DictConfig, settings: Settings) -> ownwork.Assumptions:
     """The assumptions of one's own work as composed (uncertainty, embodied, water, compute,
     power) and the method options."""
+    from carbonspec import ownwork
+
     chosen, given = HydraConfig.get().runtime.choices, given_keys()
     return ownwork.Assumptions(
         **{g: typed(cfg, g, chosen[g], given) for g in ("uncertainty", *ASSUMPTIONS)},
@@ -249,6 +254,8 @@ def codecarbon_input(
             f"{what} cannot apply to codecarbon=: the runs come from the file (hardware=,"
             " region=, pue= and power.scope= apply to all of them)"
         )
+    from carbonspec import ownwork
+
     chosen = HydraConfig.get().runtime.choices
     a = own_assumptions(cfg, settings)
     a = replace(

@@ -385,6 +385,7 @@ def _run(
         embodied=typed("embodied"),
         water=typed("water"),
         compute=typed("compute"),
+        power=typed("power"),
         run_hardware_key=run_hardware_key,
         run_hardware=run_hardware,
     )

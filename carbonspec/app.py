@@ -15,7 +15,7 @@ import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -25,15 +25,27 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from carbonspec import bounds, catalog, checks, figures, listing, outputs, sweep, tables
+from carbonspec import (
+    bounds,
+    catalog,
+    checks,
+    figures,
+    listing,
+    outputs,
+    sweep,
+    tables,
+)
 from carbonspec.core import InputError, NotEstimable
 from carbonspec.estimate import Run, estimate
 from carbonspec.own_hardware import own_hardware
 from carbonspec.schema import GRID_WORDS, Format, Settings
 
+if TYPE_CHECKING:
+    from carbonspec import ownwork
+
 DEBUG = "CARBONSPEC_DEBUG"
 RUN_FACTS = ("model.device_hours", "model.devices", "model.hours")
-ASSUMPTIONS = ("embodied", "water", "compute")
+ASSUMPTIONS = ("embodied", "water", "compute", "power")
 TABLE_FORMATS = {Format.text, Format.markdown, Format.latex, Format.csv, Format.json, Format.bibtex}
 ESTIMATE_FORMATS = {
     Format.text, Format.json, Format.latex, Format.csv, Format.model_card, Format.bibtex
@@ -50,6 +62,7 @@ def settings_of(cfg: DictConfig) -> Settings:
             f"grid={grid} is not a choice: auto, calculator, latest or a year (grid=2021)"
         )
     bounds.check_setting("pue", settings.pue)
+    bounds.check_setting("ranks_per_node", settings.ranks_per_node)
     return settings
 
 
@@ -177,13 +190,16 @@ def typed(cfg: DictConfig, group: str, name: str, given: set[str]) -> Any:
 
 
 def assumptions_of(cfg: DictConfig, chosen: Any, given: set[str]) -> dict[str, Any]:
-    """The embodied, water and compute assumptions as composed (each overridable)."""
+    """The embodied, water, compute and power assumptions as composed (each overridable)."""
     return {group: typed(cfg, group, chosen[group], given) for group in ASSUMPTIONS}
 
 
 def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
     settings = settings_of(cfg)
     given = given_keys()
+    if settings.codecarbon is not None:
+        codecarbon_input(cfg, settings, given, out_dir, multirun)
+        return
     refuse_what_cannot_apply(cfg, settings, given)
     fmt, width = settings.format, settings.latex.width.value
     if cfg.get("table") is not None:
@@ -195,6 +211,13 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         template = None
         if node.get("kind") == "by_region" and cfg.get("model") is not None:
             template = run_from_config(cfg, settings, given)
+        if node.get("kind") == "project":  # your own work: parts, subtotals and a paragraph
+            from carbonspec import project  # imported when asked for: start-up stays short
+
+            table = project.project_table(node, chosen["table"], own_assumptions(cfg, settings))
+            outputs.emit_tables([table], fmt, out_dir, settings.export_dir, width)
+            project.emit_paragraph(table, fmt, out_dir, settings.export_dir)
+            return
         uncertainty = typed(cfg, "uncertainty", chosen["uncertainty"], given)
         options = table_options(cfg, settings, given)
         result = tables.build(node, chosen["table"], options, uncertainty, template)
@@ -213,6 +236,46 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         options = table_options(cfg, settings, given)
         results = [tables.build_named(name, options) for name in settings.main_tables]
         outputs.emit_tables(results, fmt, out_dir, settings.export_dir, width)
+
+
+def own_assumptions(cfg: DictConfig, settings: Settings) -> ownwork.Assumptions:
+    """The assumptions of one's own work as composed (uncertainty, embodied, water, compute,
+    power) and the method options."""
+    from carbonspec import ownwork
+
+    chosen, given = HydraConfig.get().runtime.choices, given_keys()
+    return ownwork.Assumptions(
+        **{g: typed(cfg, g, chosen[g], given) for g in ("uncertainty", *ASSUMPTIONS)},
+        method=settings.method,
+        grid=settings.grid,
+        pue=settings.pue,
+    )
+
+
+def codecarbon_input(
+    cfg: DictConfig, settings: Settings, given: set[str], out_dir: Path, multirun: bool
+) -> None:
+    """codecarbon=path: your own runs, as codecarbon logged them (carbonspec.ownwork)."""
+    refused = sorted(k for k in given if k in ("model", "table", "provider"))
+    if refused or multirun:
+        what = ", ".join(f"{k}=" for k in refused) or "-m"
+        raise catalog.ConfigError(
+            f"{what} cannot apply to codecarbon=: the runs come from the file (hardware=,"
+            " region=, pue= and power.scope= apply to all of them)"
+        )
+    from carbonspec import ownwork
+
+    chosen = HydraConfig.get().runtime.choices
+    a = own_assumptions(cfg, settings)
+    a = replace(
+        a,
+        hardware=chosen["hardware"] if "hardware" in given else None,
+        region=chosen["region"] if "region" in given else None,
+    )
+    ownwork.emit_codecarbon(
+        Path(settings.codecarbon), settings.ranks_per_node, a, settings.format, out_dir,
+        settings.export_dir, settings.latex.width.value,
+    )  # fmt: skip
 
 
 def message(err: BaseException) -> str:

@@ -134,6 +134,17 @@ MFU = Bound(
     " divide by zero, a negative one give negative device-hours",
 )  # fmt: skip
 
+MEASURED_SPREAD = Bound(
+    0.0, 0.9,
+    why="a +/- share of a measured energy (a meter's or a sensor's stated accuracy); below 1 keeps"
+    " the low end positive",
+)  # fmt: skip
+MEMORY_W_PER_GB = Bound(
+    0.0, 10.0, "W/GB",
+    why="host memory's power per GB installed: Green Algorithms' figure is 0.3725 and a proposed"
+    " correction 0.08; DRAM never draws watts per GB",
+)  # fmt: skip
+
 HARDWARE: dict[str, Any] = {
     "power_w": POWER,
     "calculator_power_w": POWER,  # the same cap: the calculator's figure is a power too
@@ -193,6 +204,15 @@ MODEL: dict[str, Any] = {
     "paper": {"year": PAPER_YEAR},
     "reported": {"emissions_t": EMISSIONS_T, "alternatives": [{"emissions_t": EMISSIONS_T}]},
     "published_footprint": {"embodied_t": EMISSIONS_T, "water_onsite_l": LITRES, "water_l": LITRES},
+    "energy_kwh": Bound(
+        0.0,
+        1e12,
+        "kWh",
+        low_open=True,
+        why="a measured energy; the catalog's largest is OLMo 2 13B's 257,000 kWh, and 1e12 kWh is"
+        " several times the world's yearly electricity",
+    ),
+    "energy_spread": MEASURED_SPREAD,
 }
 EMBODIED: dict[str, Any] = {
     "lifetime_years": LIFETIME,
@@ -231,6 +251,36 @@ COMPUTE: dict[str, Any] = {
     "mfu_observations": [{"value": MFU}],
     "whole_run_factor_observations": [{"value": WHOLE_RUN_FACTOR}],
 }
+POWER_CONF: dict[str, Any] = {  # conf/power: the whole server, measured energy
+    "memory_w_per_gb": MEMORY_W_PER_GB,
+    "memory_w_per_gb_low": MEMORY_W_PER_GB,
+    "measured_spread": MEASURED_SPREAD,
+    "host_w": Bound(
+        0.0,
+        core.MAX_POWER_W,
+        "W",
+        why="the host's share per accelerator; 0 counts none (a measured share may be tiny)",
+    ),
+    "hosts": [
+        {
+            "devices": Bound(1, 1000, whole=True, why="accelerators in one server (8 in a DGX)"),
+            "cpu_count": Bound(0, 64, whole=True, why="CPU sockets in one server (2 in a DGX)"),
+            "cpu_tdp_w": Bound(
+                0.0, 5000.0, "W", why="one CPU's TDP; today's largest server CPUs are ~500 W"
+            ),
+            "memory_gb": Bound(
+                0.0, 1e5, "GB", why="a server's memory; the catalog's largest is 2,048 GB"
+            ),
+            "system_max_w": Bound(
+                0.0,
+                1e6,
+                "W",
+                low_open=True,
+                why="a system's rated maximum input power; DGX H100 is 10,200 W",
+            ),
+        }
+    ],
+}
 UNCERTAINTY: dict[str, Any] = {
     "tdp_power_low_factor": Bound(
         0.0, 1.0, low_open=True, why="a device draws at most its TDP on average; 0 W is no run"
@@ -259,11 +309,21 @@ GROUPS: dict[str, dict[str, Any]] = {
     "water": WATER,
     "compute": COMPUTE,
     "uncertainty": UNCERTAINTY,
+    "power": POWER_CONF,
 }
-SETTINGS: dict[str, Bound] = {"pue": PUE}  # the top-level options of conf/config.yaml
+SETTINGS: dict[str, Bound] = {  # the top-level options of conf/config.yaml
+    "pue": PUE,
+    "ranks_per_node": Bound(
+        1,
+        1024,
+        whole=True,
+        why="codecarbon: rows of one node measured by every rank; nodes have at most a few dozen"
+        " accelerators",
+    ),
+}
 
 # low <= central <= high, checked after each field's own range; a missing (None) one is skipped.
-TRIPLES: dict[str, tuple[tuple[str, str, str], ...]] = {
+TRIPLES: dict[str, tuple[tuple[str, ...], ...]] = {
     "hardware": (("power_low_w", "power_w", "power_high_w"),),
     "provider": (("pue_low", "pue", "pue_high"),),
     "embodied": (
@@ -273,6 +333,7 @@ TRIPLES: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "water": (("wue_low", "default_wue", "wue_high"), ("ewif_low", "ewif_default", "ewif_high")),
     "compute": (("mfu_low", "mfu", "mfu_high"),),
+    "power": (("memory_w_per_gb_low", "memory_w_per_gb"),),
 }
 
 Spec = Bound | dict[str, Any] | list[dict[str, Any]]
@@ -347,7 +408,7 @@ def _walk(prefix: str, obj: object, spec: dict[str, Any]) -> None:
             _walk(path, value, rule)
 
 
-def _check_order(group: str, obj: object, names: tuple[str, str, str]) -> None:
+def _check_order(group: str, obj: object, names: tuple[str, ...]) -> None:
     given = [(f"{group}.{n}", getattr(obj, n)) for n in names if getattr(obj, n) is not None]
     values = [v for _, v in given]
     if all(a <= b for a, b in zip(values, values[1:], strict=False)):

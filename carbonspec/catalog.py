@@ -36,6 +36,7 @@ from carbonspec.schema import (
     Embodied,
     Hardware,
     Model,
+    Power,
     Provider,
     Region,
     Uncertainty,
@@ -57,6 +58,7 @@ SCHEMAS: dict[str, type] = {
     "embodied": Embodied,
     "water": Water,
     "compute": Compute,
+    "power": Power,
 }
 
 

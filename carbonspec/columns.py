@@ -343,7 +343,6 @@ COLUMNS: dict[str, Column] = {
         ),
         # an evaluation's statistics, by group of runs (a class of report, say)
         _c("group", "Runs compared", ("Runs compared",), ("Runs",), "label", "text"),
-        _c("runs", "Runs", ("Runs",), ("$n$",), "n", "count"),
         _c(
             "median_error",
             "Median error, in-sample (%)",
@@ -420,6 +419,38 @@ COLUMNS: dict[str, Column] = {
             ("From",),
             "device_hours_basis",
             "text",
+        ),
+        # your own work: codecarbon runs, a sweep's jobs, a project's parts
+        _c(
+            "run_device_hours",
+            "<device>-hours",
+            ("<device>-", "hours"),
+            ("<d>-h",),
+            "device_hours",
+            "sig",
+            "<d>-h: <device>-hours",
+        ),
+        _c("stage", "Stage", ("Stage",), ("Stage",), "stage", "text"),
+        # how many runs a row stands for: a group of an evaluation, a stage of a project
+        _c("runs", "Runs", ("Runs",), ("$n$",), "runs", "count"),
+        _c("status", "Status", ("Status",), ("Status",), "status", "text"),
+        _c("wall_hours", "Hours", ("Wall-clock", "hours"), ("Hours",), "wall_hours", "sig"),
+        _c(
+            "energy_basis",
+            "Energy measured or estimated",
+            ("Energy", "from"),
+            ("From",),
+            "energy_basis_cell",
+            "text",
+        ),
+        _c(
+            "codecarbon",
+            "codecarbon's CO2eq (t)",
+            ("codecarbon", r"(\si{\tonne})"),
+            ("CC", "(t)"),
+            "codecarbon_emissions_t",
+            "sig",
+            "CC: codecarbon's own figure, at its own grid intensity",
         ),
     )
 }

@@ -7,10 +7,10 @@ model cards) is rendered from.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from carbonspec import bounds, core, footprint
+from carbonspec import bounds, core, energy, footprint
 from carbonspec.device_hours import (
     DeviceHours,
     device_hours_of_run,
@@ -25,6 +25,7 @@ from carbonspec.schema import (
     Hardware,
     Method,
     Model,
+    Power,
     PowerKind,
     Provider,
     Region,
@@ -61,6 +62,7 @@ class Run:
     run_hardware_key: str | None = None
     run_hardware: Hardware | None = None
     hardware_stands_in: bool = False
+    power: Power | None = None  # accelerators alone (default) or the whole server
 
 
 class NoGridData(core.NotEstimable):
@@ -280,6 +282,7 @@ class MethodResult:
     low_t: float | None = None  # the interval (method=tdp only)
     high_t: float | None = None
     pue_year: int | None = None
+    energy_kwh: core.Range | None = None  # facility energy low-central-high, where measured
 
 
 def by_calculator(
@@ -337,6 +340,37 @@ def by_tdp(
     )
 
 
+def by_measured(
+    run: Run,
+    measured: energy.Measured,
+    host_kwh: core.Range | None,
+    figure: GridFigure,
+    cleanest: float | None,
+) -> MethodResult:
+    """A measured energy (and, for power.scope=server, the host's estimated share beside a
+    measured accelerator energy) x PUE where the facility is not in it x the grid. The interval
+    is the measurement's accuracy, the PUE range and the grid-data range."""
+    pue, pue_source, pue_year = pue_of(run, figure.facility_year)
+    pues = (1.0, 1.0, 1.0) if measured.includes_facility else core.ordered(pue_range(run, pue))
+    if measured.includes_facility:
+        pue_source = f"not applied: the measured energy includes the facility ({pue_source})"
+    it = core.ordered(measured.range)
+    if host_kwh is not None:
+        it = tuple(it[i] + core.ordered(host_kwh)[i] for i in range(3))  # type: ignore[assignment]
+    facility = tuple(it[i] * pues[i] for i in range(3))
+    grid = core.ordered(intensity_range(figure))
+    intensity = figure.g_per_kwh / core.G_PER_KG
+    fp = core.Footprint(facility[1], intensity, facility[1] * intensity)
+    bounds_t = [facility[i] * grid[i] / core.G_PER_KG / core.KG_PER_T for i in (0, 2)]
+    counterfactual = (
+        fp.energy_kwh * cleanest / core.G_PER_KG / core.KG_PER_T if cleanest is not None else None
+    )
+    return MethodResult(
+        fp, pue, pue_source, counterfactual, bounds_t[0], bounds_t[1], pue_year,
+        facility,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
 _cleanest_memo: dict[tuple, tuple[Sequence, tuple[str, float] | None]] = {}
 
 
@@ -371,18 +405,29 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
     """Compute one run; ``alternatives`` are the provider's regions (the cleanest-region line)."""
     m, region = run.model, run.region
     check_inputs(run)
-    hours = hours_of(run)
-    device_hours = hours.central
+    measured = energy.measured(m, run.power) if run.method is Method.tdp else None
+    try:
+        hours: DeviceHours | None = hours_of(run)
+    except core.NotEstimable:
+        if measured is None:
+            raise
+        hours = None  # the energy was measured: device-hours are not needed for it
     power_w, power_source = power_of(run)
+    run, power_w, host, host_kwh = whole_server(run, power_w, measured, hours)
     figure = grid_figure(region, run.method, run.grid, m.training_year)
     cleanest = cleanest_of(alternatives, run.method, run.grid, m.training_year)
-    method = by_calculator if run.method is Method.calculator else by_tdp
-    result = method(run, power_w, hours, figure, cleanest[1] if cleanest else None)
+    if measured is not None:
+        result = by_measured(run, measured, host_kwh, figure, cleanest[1] if cleanest else None)
+    else:
+        assert hours is not None
+        method = by_calculator if run.method is Method.calculator else by_tdp
+        result = method(run, power_w, hours, figure, cleanest[1] if cleanest else None)
     fp = result.footprint
     for name, value in (("energy", fp.energy_kwh), ("emissions", fp.emissions_kg),
                         ("the interval", result.high_t)):  # fmt: skip
         core.require_finite_result(name, value)
     beyond = beyond_co2(run, power_w, hours, result, figure.facility_year)
+    device_hours = hours.central if hours is not None else None
 
     matched_pct, matched_source = market_claim(region, run.provider)
     reported = m.reported
@@ -400,9 +445,9 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
         "power_source": power_source,
         "devices": m.devices,
         "device_hours": device_hours,
-        "device_hours_basis": hours.basis,
-        "device_hours_low": hours.low if hours.basis == "compute" else None,
-        "device_hours_high": hours.high if hours.basis == "compute" else None,
+        "device_hours_basis": hours.basis if hours is not None else "not known",
+        "device_hours_low": hours.low if hours is not None and hours.basis == "compute" else None,
+        "device_hours_high": hours.high if hours is not None and hours.basis == "compute" else None,
         **run_hardware_fields(run, hours),
         **compute_fields(hours),
         "region": run.region_key,
@@ -446,6 +491,10 @@ def estimate(run: Run, alternatives: Sequence[tuple[str, Region]] = ()) -> dict[
         else None,
         "paper_key": m.paper.key if m.paper else None,
         **beyond,
+        **energy.fields(
+            measured, host, run.hardware.power_w if host is None else power_w - host.w[1], host_kwh
+        ),
+        **comparison(measured, reported),
     }
 
 
@@ -467,28 +516,78 @@ def is_what_if(run: Run) -> bool:
     return other and not run.hardware_stands_in
 
 
-def run_hardware_fields(run: Run, hours: DeviceHours) -> dict[str, Any]:
+def run_hardware_fields(run: Run, hours: DeviceHours | None) -> dict[str, Any]:
     """The run's own device-hours and hardware beside the estimate's, and how one gave the
     other: scaled by peak throughput, or kept (with the note saying why)."""
     own = run.run_hardware or run.hardware
-    scaling = hours.scaling
+    scaling = hours.scaling if hours is not None else None
     return {
         "run_hardware": run.run_hardware_key or run.hardware_key,
         "run_hardware_name": own.name,
-        "run_device_hours": hours.run_device_hours,
+        "run_device_hours": hours.run_device_hours if hours is not None else None,
         "device_hours_scale": scaling.factor if scaling else None,
         "run_peak_tflops": scaling.run_peak_tflops if scaling else None,
         "run_peak_precision": scaling.run_precision if scaling else None,
         "peak_tflops": scaling.peak_tflops if scaling else None,
         "peak_precision": scaling.precision if scaling else None,
-        "device_hours_note": hours.note,
+        "device_hours_note": hours.note if hours is not None else None,
     }
 
 
-def compute_fields(hours: DeviceHours) -> dict[str, Any]:
+def whole_server(
+    run: Run, power_w: float, measured: energy.Measured | None, hours: DeviceHours | None
+) -> tuple[Run, float, energy.HostShare | None, core.Range | None]:
+    """power.scope=server: the run with each accelerator's host share added to its power (and
+    to the power's range), or, beside a measured accelerator energy, the host's estimated
+    energy. A measured server or facility energy holds the host already: nothing is added."""
+    if energy.scope_of(run.power) != "server":
+        return run, power_w, None, None
+    if run.method is not Method.tdp:
+        raise core.InputError(
+            "power.scope",
+            "server",
+            "applies to method=tdp (the calculator counts the device alone)",
+        )
+    if measured is not None and measured.scope != "accelerators":
+        return run, power_w, None, None
+    assert run.power is not None
+    hw = run.hardware
+    host = energy.host_share(run.power, run.model, run.hardware_key, hw.tdp_w or power_w)
+    if measured is not None:
+        if hours is None:
+            raise core.InputError(
+                "power.scope", "server",
+                "needs the run's device-hours to add the host's share to its measured energy",
+            )  # fmt: skip
+        return (
+            run,
+            power_w,
+            host,
+            energy.host_energy_kwh(host, (hours.low, hours.central, hours.high)),
+        )
+    total = energy.server_power(
+        power_range(hw, power_w, run.uncertainty), hw.tdp_w or power_w, host
+    )
+    server = replace(hw, power_w=total[1], power_low_w=total[0], power_high_w=total[2])
+    return replace(run, hardware=server), total[1], host, None
+
+
+def comparison(measured: energy.Measured | None, reported: Any) -> dict[str, Any]:
+    """What comparing a measured run with its report tests: the same energy on both sides."""
+    if measured is None or reported is None:
+        return {}
+    return {
+        "comparison_basis": (
+            f"both from the same measured energy ({measured.kwh:,.0f} kWh, {measured.scope}):"
+            " the difference is carbonspec's PUE and grid figure against the report's"
+        )
+    }
+
+
+def compute_fields(hours: DeviceHours | None) -> dict[str, Any]:
     """How the run's compute gives device-hours: the estimate itself, or a check beside the
     published figure."""
-    c = hours.compute
+    c = hours.compute if hours is not None else None
     if c is None:
         return dict.fromkeys(("compute_flops", "compute_device_hours", "compute_precision",
                               "compute_peak_tflops", "compute_mfu"))  # fmt: skip
@@ -502,18 +601,23 @@ def compute_fields(hours: DeviceHours) -> dict[str, Any]:
 
 
 def beyond_co2(
-    run: Run, power_w: float, hours: DeviceHours, result: MethodResult, year: int | None
+    run: Run, power_w: float, hours: DeviceHours | None, result: MethodResult, year: int | None
 ) -> dict[str, Any]:
-    """Embodied carbon and water, for method=tdp when their assumptions are composed."""
+    """Embodied carbon and water, for method=tdp when their assumptions are composed; embodied
+    carbon needs device-hours (a measured energy may come without them)."""
     operational = (result.low_t, result.footprint.emissions_t, result.high_t)
     if run.method is not Method.tdp or run.embodied is None or run.water is None:
         return footprint.fields(None, None, operational)  # type: ignore[arg-type]
-    span = (hours.low, hours.central, hours.high)
-    embodied = footprint.embodied(run.hardware, span, run.embodied)
-    powers = core.ordered(power_range(run.hardware, power_w, run.uncertainty))
     pues = core.ordered(pue_range(run, result.pue))
-    energy = tuple(core.facility_energy_kwh(powers[i], span[i], pues[i]) for i in range(3))
-    water = footprint.water(energy, pues, run.region, run.provider, year, run.water)  # type: ignore[arg-type]
+    span = (hours.low, hours.central, hours.high) if hours is not None else None
+    embodied = footprint.embodied(run.hardware, span, run.embodied) if span else None
+    if result.energy_kwh is not None:  # measured: the facility energy computed from it
+        facility = core.ordered(result.energy_kwh)
+    else:
+        assert span is not None
+        powers = core.ordered(power_range(run.hardware, power_w, run.uncertainty))
+        facility = tuple(core.facility_energy_kwh(powers[i], span[i], pues[i]) for i in range(3))  # type: ignore[assignment]
+    water = footprint.water(facility, pues, run.region, run.provider, year, run.water)  # type: ignore[arg-type]
     return footprint.fields(embodied, water, operational)  # type: ignore[arg-type]
 
 

@@ -366,8 +366,8 @@ def stats_row(label: str, s: dict[str, Any], marks: list[str]) -> dict[str, Any]
     return {
         "label": label,
         "marks": marks,
-        "n": ins["n"],
-        "n_oos": out["n"],
+        "runs": ins["n"],
+        "runs_oos": out["n"],
         "median_error": ins["median_ape_pct"],
         "median_error_oos": out["median_ape_pct"],
         "mean_error": ins["mean_ape_pct"],
@@ -436,15 +436,15 @@ def validation_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) 
     notes = Footnotes()
     rows = [validation_row(row, uncertainty, notes) for row in spec["rows"]]
     compared = [r for r in rows if r["comparable"]]
-    mape = {
-        method: core.mean_absolute_percent_error([r[f"{method}_error_pct"] for r in compared])
+    # each method over the runs it could estimate (the calculator has no figure for a run known
+    # by its measured energy)
+    errors = {
+        method: [r[f"{method}_error_pct"] for r in compared if r[f"{method}_error_pct"] is not None]
         for method in ("calculator", "tdp")
     }
+    mape = {method: core.mean_absolute_percent_error(e) for method, e in errors.items()}
     median = {
-        method: statistics.median(abs(r[f"{method}_error_pct"]) for r in compared)
-        if compared
-        else None
-        for method in ("calculator", "tdp")
+        method: statistics.median(abs(x) for x in e) if e else None for method, e in errors.items()
     }
     n_covered = sum(r["covered"] == "yes" for r in compared)
     by_class, part = class_statistics(name, compared)
@@ -547,14 +547,28 @@ def validation_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnot
     tdp = estimate(tdp_run)
     # the calculator folds a site's PUE into its intensity; not when the report leaves PUE out
     calc_row = {"region_values": {"pue": None, "pue_years": []}} if without_pue else {}
-    calc = estimate(run_for(key, calc_row, Method.calculator, "calculator", uncertainty))
+    measured = tdp.get("energy_basis") == "measured"
+    # the calculator multiplies power by device-hours: a run known by its measured energy has
+    # nothing to give it
+    calc = (
+        None
+        if measured
+        else estimate(run_for(key, calc_row, Method.calculator, "calculator", uncertainty))
+    )
     oos = out_of_sample(tdp_run, compute_used=tdp["device_hours_basis"] == "compute")
     away = None if oos.in_sample else estimate(oos.run)
     excluded = row.get("exclude") or excluded_because(reported)
     marks = [notes.mark(text) for text in row.get("notes", [])]
     if without_pue:
         marks.append(notes.mark("The published figure excludes PUE; so do these estimates."))
-    if kind != "published":
+    if measured:
+        marks.append(
+            notes.mark(
+                f"Estimated from the run's measured energy, {tdp['comparison_basis']};"
+                " no calculator figure (it needs device-hours)."
+            )
+        )
+    elif kind != "published":
         marks.append(notes.mark(f"Device-hours not published ({kind}): {hours_reason(model)}"))
     comparable = not excluded
     if excluded:
@@ -577,9 +591,9 @@ def validation_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnot
         "device_hours_kind": kind,
         "comparable": comparable,
         "excluded_because": excluded,
-        "calculator_t": calc["emissions_t"],
+        "calculator_t": calc["emissions_t"] if calc else None,
         "tdp_t": tdp["emissions_t"],
-        "calculator_error_pct": calc["error_pct"] if comparable else None,
+        "calculator_error_pct": calc["error_pct"] if calc and comparable else None,
         "tdp_error_pct": tdp["error_pct"] if comparable else None,
         "error_pct": tdp["error_pct"] if comparable else None,
         "interval": (low, high),
@@ -703,7 +717,8 @@ def compute_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnotes)
     except core.NotEstimable:
         figure = None
     published = figure if kind == "published" else None
-    hours_unknown = replace(run.model, device_hours=None, devices=None, hours=None)
+    # from compute alone: no published device-hours, and no measured energy either
+    hours_unknown = replace(run.model, device_hours=None, devices=None, hours=None, energy_kwh=None)
     planned = replace(run, model=hours_unknown)
     result = estimate(planned)
     oos = out_of_sample(planned, compute_used=True, interval_used=False)

@@ -149,9 +149,21 @@ def with_range(name: str, low_central_high: core.Range) -> dict[str, float]:
 def fields(
     e: EmbodiedResult | None, w: WaterResult | None, operational: core.Range
 ) -> dict[str, Any]:
-    """The JSON fields of the footprint beyond operational CO2 (None where not computed)."""
-    if e is None or w is None:
+    """The JSON fields of the footprint beyond operational CO2 (None where not computed: no
+    embodied carbon for a measured run without device-hours, its water still)."""
+    if w is None:
         return dict.fromkeys(FIELDS)
+    if e is None:
+        return dict.fromkeys(FIELDS) | {
+            "water_onsite_l": w.onsite_l[1],
+            "water_offsite_l": w.offsite_l[1],
+            **with_range("water_l", w.total_l),
+            "wue_l_per_kwh": w.wue,
+            "wue_source": w.wue_source,
+            "ewif_l_per_kwh": w.ewif,
+            "ewif_source": w.ewif_source,
+            "water_kind": w.kind,
+        }
     total = (operational[0] + e.t[0], operational[1] + e.t[1], operational[2] + e.t[2])
     return {
         **with_range("embodied_emissions_t", e.t),

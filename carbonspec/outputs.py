@@ -297,16 +297,31 @@ def model_card(result: dict[str, Any]) -> str:
         hardware_used = f"{result['hardware_name']} (what-if; the run used {used})"
     basis = result["device_hours_basis"]
     hours = render.bare(render.device_hours(result["device_hours"], basis))
+    grid = (
+        f"{render.plain(result['carbon_intensity_g_per_kwh'])} gCO2eq/kWh"
+        f" ({result['grid_scope']} grid, {result['grid_year']})"
+    )
+    if result.get("energy_basis") == "measured":
+        pue = (
+            "" if result["energy_scope"] == "facility" else f" x PUE {render.plain(result['pue'])}"
+        )
+        kwh = render.plain(result["energy_measured_kwh"])
+        source = (
+            f"carbonspec estimate from a measured energy: {kwh} kWh ({result['energy_scope']})"
+            f"{pue} x {grid}"
+        )
+    else:
+        power = render.plain(result["power_w"])
+        if result.get("power_scope") == "server":
+            power += f" (with the host's share of {render.plain(round(result['host_w'], 1))} W)"
+        source = (
+            f"carbonspec estimate, method={result['method']}: {power}"
+            f" W x {hours} device-hours ({basis}) x PUE {render.plain(result['pue'])} x {grid}"
+        )
     block = {
         "co2_eq_emissions": {
             "emissions": round(result["emissions_kg"] * 1000),
-            "source": (
-                f"carbonspec estimate, method={result['method']}: {render.plain(result['power_w'])}"
-                f" W x {hours} device-hours ({basis}) x PUE"
-                f" {render.plain(result['pue'])} x"
-                f" {render.plain(result['carbon_intensity_g_per_kwh'])} gCO2eq/kWh"
-                f" ({result['grid_scope']} grid, {result['grid_year']})"
-            ),
+            "source": source,
             "training_type": "pre-training",
             "geographical_location": result["region_name"],
             "hardware_used": hardware_used,
@@ -339,12 +354,13 @@ def emit_estimate(
     elif fmt is Format.csv:
         print(estimate_csv(result), end="")
     else:  # text
-        print(
-            render.render(
-                "estimate.txt.j2",
-                r=result,
-                model_sources={"device_hours_source": model.device_hours_source},
-                equivalents=references.equivalents(result["emissions_kg"]),
-            ),
-            end="",
-        )
+        print(estimate_text(result, model), end="")
+
+
+def estimate_text(result: dict[str, Any], model: Model) -> str:
+    return render.render(
+        "estimate.txt.j2",
+        r=result,
+        model_sources={"device_hours_source": model.device_hours_source},
+        equivalents=references.equivalents(result["emissions_kg"]),
+    )

@@ -216,6 +216,8 @@ def cite_keys(result: dict[str, Any]) -> dict[str, str]:
         "method": refs["method"]["key"],
         "tool": refs["tool"]["key"],
         "grid": data_reference(result),
+        "host": refs["green_algorithms"]["key"],
+        "codecarbon": refs["codecarbon"]["key"],
     }
 
 

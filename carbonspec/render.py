@@ -195,6 +195,8 @@ def litres(value: float | None, fmt: str = "text") -> str:
         return "n/a"
     if value >= 1e6:
         number, unit = f"{value / 1e6:.2g}", "million litres"
+    elif value < 1:  # a short run's water: its first digits, not 0
+        number, unit = f"{value:.2g}", "litres"
     else:
         number, unit = f"{float(f'{value:.2g}'):,.0f}", "litres"
     return f"\\num{{{bare(number)}}}~{unit}" if fmt == "tex" else f"{number} {unit}"

@@ -55,6 +55,8 @@ class Settings:
     export_dir: str | None = None
     latex: Latex = field(default_factory=Latex)
     main_tables: list[str] = field(default_factory=list)
+    codecarbon: str | None = None  # codecarbon=path/to/emissions.csv (or a folder of them)
+    ranks_per_node: int | None = None  # codecarbon: count each node once per this many rows
 
 
 @dataclass
@@ -272,6 +274,58 @@ class Model:
     reported: Reported | None = None
     published_footprint: PublishedFootprint | None = None
     notes: str | None = None
+    # the run's energy where it was measured (a meter, nvidia-smi, a cluster's accounting,
+    # codecarbon): used instead of power x device-hours; energy_scope says what it covers
+    # (accelerators | server | facility: PUE is applied only where the facility is not in it)
+    energy_kwh: float | None = None
+    energy_kwh_source: str | None = None
+    energy_scope: str | None = None
+    energy_spread: float | None = None  # the measurement's +/- share, where its source gives one
+    energy_spread_source: str | None = None
+    # the servers the accelerators sat in (an entry of conf/power/default.yaml hosts), for
+    # power.scope=server
+    host: str | None = None
+    host_source: str | None = None
+
+
+@dataclass
+class Host:
+    """A server's parts besides its accelerators, for each accelerator's share of the host."""
+
+    key: str
+    name: str
+    devices: int  # accelerators per server
+    devices_source: str
+    cpu: str
+    cpu_count: int
+    cpu_tdp_w: float
+    cpu_source: str
+    cpu_tdp_source: str
+    memory_gb: float
+    memory_source: str
+    system_max_w: float | None = None  # the whole system's rated maximum input power
+    system_max_source: str | None = None
+    notes: str | None = None
+
+
+@dataclass
+class Power:
+    """What a run's power counts (conf/power/): the accelerators alone, or the whole server."""
+
+    scope: str  # accelerator | server
+    scope_source: str
+    memory_w_per_gb: float  # host memory's power per GB installed (Green Algorithms)
+    memory_w_per_gb_source: str
+    memory_w_per_gb_low: float
+    memory_w_per_gb_low_source: str
+    measured_spread: float  # +/- share of a measured energy whose source states none
+    measured_spread_source: str
+    hosts: list[Host] = field(default_factory=list)
+    by_hardware: dict[str, str] = field(default_factory=dict)  # hardware -> host, by default
+    by_hardware_source: str | None = None
+    host: str | None = None  # power.host=<key>: this host for the run, whatever the model says
+    host_w: float | None = None  # power.host_w=<W>: the host's share per accelerator, measured
+    host_w_source: str | None = None
 
 
 @dataclass
@@ -401,6 +455,28 @@ class TableRow:
 
 
 @dataclass
+class ProjectPart:
+    """One part of a project (kind: project): a model config, a measured energy, a codecarbon
+    file or folder, or the folder of a sweep the CarbonFootprint callback recorded."""
+
+    label: str
+    stage: str = "final"  # final | development | failed | evaluation
+    model: str | None = None
+    energy_kwh: float | None = None
+    energy_kwh_source: str | None = None
+    energy_scope: str | None = None
+    codecarbon: str | None = None
+    sweep: str | None = None
+    hardware: str | None = None
+    region: str | None = None
+    devices: float | None = None
+    hours: float | None = None
+    device_hours: float | None = None
+    training_year: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class TableSpec:
     """A table: its runs and its presentation. kind: rows (default), validation, footprint,
     compute or by_region."""
@@ -417,3 +493,4 @@ class TableSpec:
     long: bool | None = None  # breaks across pages (default: validation tables do)
     rows: list[TableRow] = field(default_factory=list)
     regions: str = "*"  # by_region only: which regions, as a glob pattern
+    parts: list[ProjectPart] = field(default_factory=list)  # project only: what it is made of

@@ -273,6 +273,7 @@ def run_for(
         run_hardware_key=run_hardware_key,
         run_hardware=run_hardware,
         hardware_stands_in=stands_in,
+        power=catalog.load_fast("power", "default"),
     )
 
 

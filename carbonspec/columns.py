@@ -425,6 +425,18 @@ COLUMNS: dict[str, Column] = {
 }
 
 
+SWEPT = "swept:"  # a column name "swept:<key>": the value of a key a sweep varied
+
+
+def swept(key: str) -> Column:
+    """A column for a key a sweep varied that no other column shows (grid, method,
+    model.device_hours, ...): named by the key as typed, holding the value each job set. Its
+    LaTeX header breaks after each dot of a long key."""
+    parts = key.replace("_", r"\_").split(".")
+    tex = tuple(p + "." for p in parts[:-1]) + (parts[-1],)
+    return Column(key, key, tex, tex, key, "swept")
+
+
 def device_word(rows: Sequence[dict[str, Any]]) -> str:
     """GPU, TPU or Device: what every row's hardware is (a row without one says nothing)."""
     kinds = {str(r.get("hardware_kind", "")).lower() for r in rows} - {""}
@@ -433,7 +445,7 @@ def device_word(rows: Sequence[dict[str, Any]]) -> str:
 
 def resolve(names: Sequence[str], table_name: str, rows: Sequence[dict[str, Any]]) -> list[Column]:
     """The named columns, their headers filled in for these rows; an unknown name fails."""
-    unknown = [n for n in names if n not in COLUMNS]
+    unknown = [n for n in names if n not in COLUMNS and not n.startswith(SWEPT)]
     if unknown:
         from carbonspec.catalog import ConfigError
 
@@ -452,5 +464,5 @@ def resolve(names: Sequence[str], table_name: str, rows: Sequence[dict[str, Any]
             c.style,
             fill(c.abbreviation) if c.abbreviation else None,
         )
-        for c in (COLUMNS[n] for n in names)
+        for c in (COLUMNS[n] if n in COLUMNS else swept(n.removeprefix(SWEPT)) for n in names)
     ]  # fmt: skip

@@ -173,6 +173,14 @@ def thousands(value: float | None) -> str:
     return f"{d.to_integral_value():,}" if d == d.to_integral_value() else f"{d.normalize():,}"
 
 
+def setting(value: Any) -> str:
+    """A setting's value as text: a number with thousands separators and every digit it was
+    given (1,000,000; 1.1), anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return thousands(value)
+
+
 def device_hours(value: float | None, basis: str | None = None) -> str:
     """Device-hours as printed: exact where published or derived from devices x hours; an
     estimate (from compute, or scaled to other hardware) to three significant figures (67,400,
@@ -239,6 +247,8 @@ def cell(value: Any, column: Column, fmt: str, digits: int = 3, row: dict | None
         return "n/a" if fmt == "md" else ("{--}" if column.numeric else "--")
     if style in ("text", "year"):
         return escape(value, fmt)
+    if style == "swept":  # a value as a sweep's job set it: a number in the one number style
+        return escape(setting(value), fmt)
     if style == "interval":
         low, high = value
         if fmt == "md":

@@ -140,7 +140,8 @@ def write_table(
     drawing = None
     if t.figure and t.rows and drawn is None:
         folder.mkdir(parents=True, exist_ok=True)
-        drawing = figures.Drawing(t.rows, folder / t.name, t.caption)  # drawn meanwhile
+        # drawn meanwhile, as wide as the LaTeX, its labels named by what the sweep varied
+        drawing = figures.Drawing(t.rows, folder / t.name, t.caption, width, " / ".join(t.varied))
     files = table_files(t, width)
     write_files(folder, files)
     if drawing is not None:

@@ -136,7 +136,7 @@ def write_table(
     t: Table, folder: Path, width: str = "text", drawn: Path | None = None
 ) -> dict[str, str]:
     """The table's .md, .tex, .csv and .json (and its figure, for sweeps) in a folder; a figure
-    already drawn in another folder (``drawn``) is copied, not drawn again."""
+    already drawn (``drawn``, its .png and .pdf without the suffix) is copied, not drawn again."""
     drawing = None
     if t.figure and t.rows and drawn is None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -148,7 +148,7 @@ def write_table(
         drawing.wait()
     elif t.figure and t.rows and drawn is not None:
         for suffix in (".png", ".pdf"):
-            figure = (drawn / t.name).with_suffix(suffix)
+            figure = drawn.with_suffix(suffix)
             write_atomic((folder / t.name).with_suffix(suffix), figure.read_bytes())
     return files
 
@@ -165,7 +165,7 @@ def emit_tables(
         tex = [files[f"{t.name}.tex"] for t in tables]
         if bundle is not None:
             for t in tables:
-                write_table(t, bundle.folder, width, drawn=out_dir)
+                write_table(t, bundle.folder, width, drawn=out_dir / t.name)
             bundle.finish(tex)
 
     if fmt is Format.bibtex:
@@ -179,6 +179,17 @@ def emit_tables(
         return
     ext = {Format.latex: "tex", Format.csv: "csv"}.get(fmt, "md")
     print("\n".join(files[f"{t.name}.{ext}"] for t in tables), end="")
+
+
+def export_table(t: Table, export_dir: str, width: str, drawn: Path) -> dict[str, str]:
+    """A table already written elsewhere (a sweep's summary, its figure at ``drawn``) exported
+    into a paper's folder: its files, references.bib and preview.tex, merged with what the
+    folder holds, as every export does."""
+    with exporting(export_dir) as bundle:
+        assert bundle is not None
+        files = write_table(t, bundle.folder, width, drawn=drawn)
+        bundle.finish([files[f"{t.name}.tex"]])
+    return files
 
 
 def export_folder(export_dir: str) -> Path:

@@ -302,8 +302,37 @@ def table_row(
     if seed.get("devices") is not None and seed["devices"] != run.model.devices:
         text = seed.get("devices_note") or device_count_note(seed["devices"], run.model)
         marks.append(notes.mark(text))
+    changed = [] if seed else what_if(row, run)  # a seed row reproduces the seed's own inputs
+    if changed:
+        # not the run its developers reported: shown, marked, out of the comparison and its mean
+        compared = result["reported_emissions_t"] is not None
+        result["error_pct"] = None
+        result["not_compared"] = "; ".join(changed) if compared else None
+        said = "; not compared with the published figure, the real run's" if compared else ""
+        marks.append(notes.mark(f"What-if: {'; '.join(changed)}{said}."))
     result["marks"] = marks
     return result
+
+
+def what_if(row: dict[str, Any], run: Run) -> list[str]:
+    """What a table row changes of the run it names (its region, hardware, device-hours), each
+    as "region gcp-europe-west4 for the run's google-us-oklahoma"; empty for the run itself."""
+    choice = catalog.model_choice(run.model_key)
+    facts = catalog.load("model", run.model_key)
+    changed = []
+    if row.get("region") and row["region"] != choice.region:
+        changed.append(f"region {row['region']} for the run's {choice.region}")
+    if row.get("region_values"):
+        given = ", ".join(f"{k}={v:g}" for k, v in sorted(row["region_values"].items()))
+        changed.append(f"the region's {given}")
+    if row.get("hardware") and row["hardware"] != choice.hardware:
+        changed.append(f"hardware {row['hardware']} for the run's {choice.hardware}")
+    for key in ("device_hours", "devices", "hours"):
+        own = getattr(facts, key)
+        if row.get(key) is not None and row[key] != own:
+            theirs = f"the run's {own:,.10g}" if own is not None else "none published"
+            changed.append(f"{key.replace('_', '-')} {row[key]:,.10g} for {theirs}")
+    return changed
 
 
 def device_count_note(printed: float, model: Model) -> str:

@@ -317,7 +317,7 @@ def model_card(result: dict[str, Any]) -> str:
                 f" W x {hours} device-hours ({basis}) x PUE"
                 f" {render.plain(result['pue'])} x"
                 f" {render.plain(result['carbon_intensity_g_per_kwh'])} gCO2eq/kWh"
-                f" ({result['grid_scope']} grid, {result['grid_year']})"
+                f" ({render.grid_words(result)})"
             ),
             "training_type": "pre-training",
             "geographical_location": result["region_name"],

@@ -46,7 +46,7 @@ _LATEX_LETTERS = {
     "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\ldots{}",
     "×": r"$\times$", "°": r"\textdegree{}", "€": r"\texteuro{}", "£": r"\pounds{}",
     "±": r"$\pm$", "µ": r"$\mu$", "§": r"\S{}", "¶": r"\P{}", "©": r"\textcopyright{}",
-    "\u00a0": "~",
+    "\u00a0": "~", "₂": r"\textsubscript{2}",
 }  # fmt: skip
 # Combining accents and the LaTeX accent command for each (OT1 has all of these).
 _ACCENTS = {
@@ -159,10 +159,34 @@ def escape(text: object, fmt: str) -> str:
 
 
 def sig(value: float | None, digits: int = 3) -> str:
-    """Significant figures as the seed prints them, with thousands separators: 2,619; 0.00672."""
+    """Significant figures as the seed prints them, with thousands separators: 2,619; 0.00672.
+    A table's column keeps trailing zeros (4.90, 1.10), so its figures share their precision."""
     if value is None:
         return "n/a"
     return f"{core.round_significant(value, digits):,}"
+
+
+def figure(value: float | None, digits: int = 4) -> str:
+    """A computed or measured figure in a sentence: ``digits`` significant figures (never
+    rounding into the integer digits), thousands separators, no trailing zeros: 1,204,128 kWh,
+    770 kWh, 68.35 g/kWh, 1,168 g/kWh (not 770.000 or 1167.603)."""
+    if value is None:
+        return "n/a"
+    text = sig(value, digits)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def grid_words(r: dict[str, Any]) -> str:
+    """What a grid figure is, in a few words: "grid zone US-NW-BPAT, 2020", "national average,
+    2021", "the calculator's figure, 2019", "given for the site" (no year where none is known)."""
+    if r.get("grid") == "user" or r.get("grid_scope") == "site":
+        return "given for the site" + (f", {r['grid_year']}" if r.get("grid_year") else "")
+    kind = {
+        "zone": f"grid zone {r.get('grid_zone')}",
+        "country": "national average",
+        "region": "the calculator's figure for the region",
+    }.get(r.get("grid_scope") or "", "grid figure")
+    return kind + (f", {r['grid_year']}" if r.get("grid_year") else "")
 
 
 def thousands(value: float | None) -> str:
@@ -342,6 +366,8 @@ def environment() -> jinja2.Environment:
         latex=latex_escape,
         md=markdown_escape,
         sig=sig,
+        figure=figure,
+        grid_words=grid_words,
         thousands=thousands,
         device_hours=device_hours,
         sci_tex=sci_tex,

@@ -598,6 +598,8 @@ def by_region_table(spec: dict[str, Any], name: str, template: Run) -> Table:
         )
     table = summary_table(rows, name, sweep_caption(rows))
     table.summary = {"skipped": skipped}
+    # listed under the table, as a sweep lists the jobs it skipped
+    table.outcomes = [f"Skipped: region={s['region']}: {s['reason']}" for s in skipped]
     return table
 
 

@@ -418,7 +418,8 @@ def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
     for row in ordered:
         for key in varied:  # a key no result field holds is kept as the job set it
             if key not in DISPLAY and key not in row:
-                row[key] = setting_value(settings_of(row).get(key))
+                text = settings_of(row).get(key)
+                row[key] = text if key.endswith("year") else setting_value(text)  # 2019, not 2,019
         row["swept"] = {key: swept_value(row, key) for key in varied}
         row["figure_label"] = " / ".join(swept_label(row, key) for key in varied)
         row.setdefault("label", row["model_name"])

@@ -434,7 +434,14 @@ def swept(key: str) -> Column:
     LaTeX header breaks after each dot of a long key."""
     parts = key.replace("_", r"\_").split(".")
     tex = tuple(p + "." for p in parts[:-1]) + (parts[-1],)
-    return Column(key, key, tex, tex, key, "swept")
+    return Column(key, key, tex, tex, "swept", "swept")
+
+
+def value(row: dict[str, Any], column: Column) -> Any:
+    """A row's value in a column: its field, or for a swept key the value its job set."""
+    if column.style == "swept":
+        return (row.get("swept") or {}).get(column.name)
+    return row.get(column.field)
 
 
 def device_word(rows: Sequence[dict[str, Any]]) -> str:

@@ -23,6 +23,7 @@ import yaml
 from carbonspec import figures, latex, references, render
 from carbonspec.catalog import ConfigError
 from carbonspec.columns import Column, resolve
+from carbonspec.columns import value as column_value
 from carbonspec.schema import Format, Model
 from carbonspec.tables import Table
 
@@ -87,7 +88,7 @@ def table_csv(table: Table) -> str:
     for row in table.rows:
         cells: list[Any] = []
         for c in cols:
-            value = row.get(c.field)
+            value = column_value(row, c)
             if c.style == "interval":
                 cells += [csv_value(v) for v in value] if value else ["", ""]
             else:

@@ -20,6 +20,7 @@ from tabulate import tabulate
 from carbonspec import core
 from carbonspec import templates as _templates_package
 from carbonspec.columns import Column
+from carbonspec.columns import value as column_value
 from carbonspec.device_hours import BASIS_COMPUTE, BASIS_SCALED
 
 ESTIMATED_DEVICE_HOURS = (BASIS_COMPUTE, BASIS_SCALED)
@@ -316,7 +317,7 @@ def table_cells(table: Any, columns: list[Column], fmt: str) -> list[list[str]]:
     """The body of a table: one list of formatted cells per row, footnote marks on the label."""
     body = []
     for row in table.rows:
-        cells = [cell(row.get(c.field), c, fmt, table.precision, row) for c in columns]
+        cells = [cell(column_value(row, c), c, fmt, table.precision, row) for c in columns]
         if columns[0].name in ("model", "group"):  # a run's or a group's label
             cells[0] = model_cell(row, fmt, cells[0])
         elif not columns[0].numeric:  # a sweep's LaTeX starts with what it varied

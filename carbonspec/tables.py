@@ -407,26 +407,24 @@ def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
     notes = Footnotes()
     carried = False  # a row's device-hours carried over from the run's own hardware
     for row in ordered:
-        texts = [device_hours_footnote(row), grid_footnote(row)]
-        carried = carried or texts[0] is not None
-        row["marks"] = [notes.mark(text) for text in texts if text]
-    hours = ["device_hours", "basis"] if "hardware" in varied or carried else []
-    columns = list(SUMMARY_COLUMNS)
-    columns[columns.index("hardware") + 1 : columns.index("hardware") + 1] = hours
-    lead = [column_of(key) for key in varied]  # what varied comes first
-    one_model = len({r["model"] for r in rows}) == 1
-    for row in ordered:
-        for key in varied:  # a key no result field holds is kept as the job set it
-            if key not in DISPLAY and key not in row:
-                text = settings_of(row).get(key)
-                row[key] = text if key.endswith("year") else setting_value(text)  # 2019, not 2,019
         row["swept"] = {key: swept_value(row, key) for key in varied}
         row["figure_label"] = " / ".join(swept_label(row, key) for key in varied)
+        texts = [device_hours_footnote(row), grid_footnote(row), pue_footnote(row)]
+        carried = carried or texts[0] is not None
+        row["marks"] = [notes.mark(text) for text in texts if text]
         row.setdefault("label", row["model_name"])
         row.setdefault("hardware_display", row["hardware_short_name"])
         row.setdefault("hardware_count", row.get("devices"))
         if row.get("emissions_t_low") is not None:
             row["interval"] = (row["emissions_t_low"], row["emissions_t_high"])
+    hours = ["device_hours", "basis"] if "hardware" in varied or carried else []
+    columns = list(SUMMARY_COLUMNS)
+    columns[columns.index("hardware") + 1 : columns.index("hardware") + 1] = hours
+    lead = [column_of(key) for key in varied]  # what varied comes first
+    # a column named by each key: the PUE set replaces the PUE used (a footnote where they differ)
+    named = {key for key in varied if key not in SHOWN}
+    columns = [c for c in columns if c not in named]
+    one_model = len({r["model"] for r in rows}) == 1
     return Table(
         name=name,
         caption=caption,
@@ -437,7 +435,8 @@ def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
         footnotes=notes.as_list(),
         figure=True,
         latex_columns={
-            width: unique(lead + hours[:1] + extra) for width, extra in SUMMARY_LATEX.items()
+            width: unique(lead + hours[:1] + [c for c in extra if c not in named])
+            for width, extra in SUMMARY_LATEX.items()
         },
         long=True,
         # one model: its paper in the caption (each row cites it where a model column is shown)
@@ -466,6 +465,14 @@ def device_hours_footnote(row: dict[str, Any]) -> str | None:
     return None
 
 
+def pue_footnote(row: dict[str, Any]) -> str | None:
+    """Why a row used another PUE than its job set (the calculator applies none), if it did."""
+    asked = (row.get("swept") or {}).get("pue")
+    if isinstance(asked, int | float) and asked != row.get("pue"):
+        return f"PUE {asked:g} set, {row['pue']:g} used: {row.get('pue_source')}."
+    return None
+
+
 def grid_footnote(row: dict[str, Any]) -> str | None:
     """Why a row's grid figure is not of the year asked for (or not the site's own), if so."""
     note = row.get("grid_note")
@@ -475,8 +482,9 @@ def grid_footnote(row: dict[str, Any]) -> str | None:
 # How a summary names the value of a key a sweep varied: a config group by its display name.
 DISPLAY = {"model": "model_name", "region": "region_short_name", "hardware": "hardware_short_name"}
 # Keys whose value a summary column of the same name shows already; any other key a sweep
-# varies gets a column of its own, named by the key (grid, method, model.device_hours, ...).
-SHOWN = ("model", "region", "hardware", "pue")
+# varies gets a column of its own, named by the key, with the value each job set (grid, pue,
+# method, model.device_hours, ...).
+SHOWN = ("model", "region", "hardware")
 # How a caption says what varied ("by grid year"), where the key alone does not read well.
 VARIED_WORDS = {
     "grid": "grid year",
@@ -520,8 +528,13 @@ def setting_value(text: str | None) -> Any:
 
 
 def swept_value(row: dict[str, Any], key: str) -> Any:
-    """The value a row had for a key the sweep varied, as data (JSON and CSV)."""
-    return row[key] if key in row and key not in DISPLAY else row.get(DISPLAY.get(key, key))
+    """The value a row had for a key the sweep varied, as data (JSON and CSV): a config group by
+    its display name, any other key as its job set it (a number where it is one; a grid or a
+    year as written: 2019, not 2,019)."""
+    if key in DISPLAY:
+        return row.get(DISPLAY[key]) or row.get(key)
+    text = settings_of(row).get(key)
+    return text if key == "grid" or key.endswith("year") else setting_value(text)
 
 
 def swept_label(row: dict[str, Any], key: str) -> str:

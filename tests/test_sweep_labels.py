@@ -101,7 +101,7 @@ def test_any_key_gets_a_column_named_by_it(cli, tmp_path, setting, column, value
     assert len({r["figure_label"] for r in summary["rows"]}) == 2
     assert said in summary_caption(folder)
     md_header = (folder / "summary.md").read_text().splitlines()[2]
-    assert md_header.split("|")[1].strip() == ("PUE" if column == "pue" else column)
+    assert md_header.split("|")[1].strip() == column
 
 
 def test_two_keys_name_each_row_by_both(cli, tmp_path):
@@ -185,3 +185,15 @@ def test_a_glob_that_matches_nothing_says_so(cli, tmp_path):
         f" (there are {len(tables.catalog.options('model'))}: list=model shows them)"
     ]
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_pue_the_method_does_not_apply_is_shown_as_set_and_explained(cli, tmp_path):
+    summary, table, _ = sweep(cli, tmp_path, "model=gpt3", "pue=1.1,1.3", "method=tdp,calculator")
+    assert len({(r["pue"], r["method"]) for r in table}) == 4  # the PUE set, not the one used
+    assert len({r["figure_label"] for r in summary["rows"]}) == 4
+    notes = {f["mark"]: f["text"] for f in summary["footnotes"]}
+    for row in summary["rows"]:
+        said = [notes[m] for m in row["marks"] if notes[m].startswith("PUE ")]
+        # the calculator's arithmetic has no PUE (Lacoste et al. 2019): 1 used, and said so
+        assert said == ([f"PUE {row['swept']['pue']:g} set, 1 used: {row['pue_source']}."]
+                        if row["method"] == "calculator" else [])  # fmt: skip

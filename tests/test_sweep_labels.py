@@ -136,10 +136,15 @@ def test_what_varied_and_what_was_held():
     assert tables.varied_keys(plain) == ["region"]
 
 
-def test_a_sweep_exports_its_paper_bundle(cli, tmp_path, pdflatex):
+def exported(cli, tmp_path):
     paper = tmp_path / "paper"
     sweep(cli, tmp_path, "model=gpt3", "grid=2022,2023", "latex.width=column",
           f"export_dir={paper}")  # fmt: skip
+    return paper
+
+
+def test_a_sweep_exports_its_paper_bundle(cli, tmp_path):
+    paper = exported(cli, tmp_path)
     names = sorted(p.name for p in paper.iterdir() if not p.name.startswith("."))
     assert names == [
         "gpt3_by_grid.csv", "gpt3_by_grid.json", "gpt3_by_grid.md", "gpt3_by_grid.pdf",
@@ -154,6 +159,11 @@ def test_a_sweep_exports_its_paper_bundle(cli, tmp_path, pdflatex):
 
     with Image.open(paper / "gpt3_by_grid.png") as png:
         assert abs(png.size[0] / png.info["dpi"][0] - 216.81 / 72.27) < 1 / 72
+
+
+@pytest.mark.slow
+def test_the_sweep_bundle_compiles(cli, tmp_path, pdflatex):
+    paper = exported(cli, tmp_path)
     latex = [pdflatex, "-interaction=nonstopmode", "preview"]
     for command in (latex, ["bibtex", "preview"], latex, latex):
         done = subprocess.run(command, cwd=paper, capture_output=True, text=True)

@@ -693,9 +693,10 @@ class Table:
             ) from None
         return pandas.DataFrame.from_records(self.to_records())
 
-    def figure(self) -> Figure:
+    def figure(self, width: str = "text") -> Figure:
         """The sweep's figure (a matplotlib Figure, not written anywhere): emissions by what
-        varied, greenest first, with intervals; the same as the command line's summary.png."""
+        varied, greenest first, with intervals, ``width`` wide (latex.width: text, column or
+        page); the same as the command line's summary.png."""
         if not self._table.figure or not self.rows:
             raise InvalidValue(
                 f"table '{self.name}' has no figure: sweeps and by-region tables have one"
@@ -703,7 +704,7 @@ class Table:
         from carbonspec import figures, plot
 
         rows = [{k: r.get(k) for k in figures.FIELDS} for r in self.rows]
-        return plot.draw(rows, self.caption)
+        return plot.draw(rows, self.caption, _width(width), " / ".join(self._table.varied))
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()

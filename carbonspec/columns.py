@@ -57,9 +57,9 @@ COLUMNS: dict[str, Column] = {
             ("Grid", "(g/kWh)"),
             ("g/kWh",),
             "carbon_intensity_g_per_kwh",
-            "plain",
+            "sig",
         ),
-        _c("pue", "PUE", ("PUE",), ("PUE",), "pue", "plain"),
+        _c("pue", "PUE", ("PUE",), ("PUE",), "pue", "sig"),
         _c(
             "energy",
             "Energy (kWh)",
@@ -75,7 +75,7 @@ COLUMNS: dict[str, Column] = {
             ("Est.", "(t)"),
             "emissions_t",
             "sig",
-            "Est.: estimated CO2eq",
+            "Est.: estimated CO₂eq",
         ),
         _c(
             "interval",
@@ -91,8 +91,8 @@ COLUMNS: dict[str, Column] = {
             ("Actual", CO2, r"(\si{\tonne})"),
             ("Act.", "(t)"),
             "reported_emissions_t",
-            "plain",
-            "Act.: actual (reported) CO2eq",
+            "count",
+            "Act.: actual (reported) CO₂eq",
         ),
         _c(
             "reported",
@@ -100,8 +100,8 @@ COLUMNS: dict[str, Column] = {
             ("Reported", CO2, r"(\si{\tonne})"),
             ("Rep.", "(t)"),
             "reported_emissions_t",
-            "plain",
-            "Rep.: reported CO2eq",
+            "count",
+            "Rep.: reported CO₂eq",
         ),
         _c(
             "error",
@@ -119,7 +119,7 @@ COLUMNS: dict[str, Column] = {
             ("Calc.", "(t)"),
             "calculator_t",
             "sig",
-            "Calc.: the ML CO2 calculator's method",
+            "Calc.: the ML CO₂ calculator's method",
         ),
         _c(
             "calculator_error",
@@ -128,7 +128,7 @@ COLUMNS: dict[str, Column] = {
             ("Calc.", "err."),
             "calculator_error_pct",
             "pct",
-            "Calc.: the ML CO2 calculator's method",
+            "Calc.: the ML CO₂ calculator's method",
         ),
         _c(
             "tdp",
@@ -137,7 +137,7 @@ COLUMNS: dict[str, Column] = {
             ("TDP", "(t)"),
             "tdp_t",
             "sig",
-            "TDP: rated power x device-hours x PUE x grid intensity",
+            "TDP: rated power × device-hours × PUE × grid intensity",
         ),
         _c(
             "tdp_error",
@@ -199,7 +199,7 @@ COLUMNS: dict[str, Column] = {
             ("Emb.", "(t)"),
             "embodied_emissions_t",
             "sig",
-            "Emb.: embodied (manufacturing) CO2eq",
+            "Emb.: embodied (manufacturing) CO₂eq",
         ),
         _c(
             "total",
@@ -208,7 +208,7 @@ COLUMNS: dict[str, Column] = {
             ("Tot.", "(t)"),
             "total_emissions_t",
             "sig",
-            "Tot.: operational and embodied CO2eq",
+            "Tot.: operational and embodied CO₂eq",
         ),
         _c("water", "Water (kL)", ("Water", "(kL)"), ("Water", "(kL)"), "water_l", "kilo"),
         _c(
@@ -217,7 +217,7 @@ COLUMNS: dict[str, Column] = {
             ("Published", "embodied", r"(\si{\tonne})"),
             ("Pub.", "emb. (t)"),
             "published_embodied_t",
-            "plain",
+            "count",
             "Pub.: published",
         ),
         _c(
@@ -456,6 +456,25 @@ COLUMNS: dict[str, Column] = {
 }
 
 
+SWEPT = "swept:"  # a column name "swept:<key>": the value of a key a sweep varied
+
+
+def swept(key: str) -> Column:
+    """A column for a key a sweep varied that no other column shows (grid, method,
+    model.device_hours, ...): named by the key as typed, holding the value each job set. Its
+    LaTeX header breaks after each dot of a long key."""
+    parts = key.replace("_", r"\_").split(".")
+    tex = tuple(p + "." for p in parts[:-1]) + (parts[-1],)
+    return Column(key, key, tex, tex, "swept", "swept")
+
+
+def value(row: dict[str, Any], column: Column) -> Any:
+    """A row's value in a column: its field, or for a swept key the value its job set."""
+    if column.style == "swept":
+        return (row.get("swept") or {}).get(column.name)
+    return row.get(column.field)
+
+
 def device_word(rows: Sequence[dict[str, Any]]) -> str:
     """GPU, TPU or Device: what every row's hardware is (a row without one says nothing)."""
     kinds = {str(r.get("hardware_kind", "")).lower() for r in rows} - {""}
@@ -464,7 +483,7 @@ def device_word(rows: Sequence[dict[str, Any]]) -> str:
 
 def resolve(names: Sequence[str], table_name: str, rows: Sequence[dict[str, Any]]) -> list[Column]:
     """The named columns, their headers filled in for these rows; an unknown name fails."""
-    unknown = [n for n in names if n not in COLUMNS]
+    unknown = [n for n in names if n not in COLUMNS and not n.startswith(SWEPT)]
     if unknown:
         from carbonspec.catalog import ConfigError
 
@@ -483,5 +502,5 @@ def resolve(names: Sequence[str], table_name: str, rows: Sequence[dict[str, Any]
             c.style,
             fill(c.abbreviation) if c.abbreviation else None,
         )
-        for c in (COLUMNS[n] for n in names)
+        for c in (COLUMNS[n] if n in COLUMNS else swept(n.removeprefix(SWEPT)) for n in names)
     ]  # fmt: skip

@@ -246,7 +246,7 @@ def out_of_sample(run: Run, compute_used: bool, interval_used: bool = True) -> O
                 uncertainty=replace(unc, tdp_power_low_factor=low, tdp_power_high_factor=high),
             )
             oos.changes.append(
-                f"power range {low:.2f}-{high:.2f} x TDP derived without this run's own"
+                f"power range {low:.2f}–{high:.2f} × TDP derived without this run's own"
                 " measured power"
             )
     compute = run.compute

@@ -23,6 +23,7 @@ import yaml
 from carbonspec import figures, latex, references, render
 from carbonspec.catalog import ConfigError
 from carbonspec.columns import Column, resolve
+from carbonspec.columns import value as column_value
 from carbonspec.schema import Format, Model
 from carbonspec.tables import Table
 
@@ -87,7 +88,7 @@ def table_csv(table: Table) -> str:
     for row in table.rows:
         cells: list[Any] = []
         for c in cols:
-            value = row.get(c.field)
+            value = column_value(row, c)
             if c.style == "interval":
                 cells += [csv_value(v) for v in value] if value else ["", ""]
             else:
@@ -136,18 +137,19 @@ def write_table(
     t: Table, folder: Path, width: str = "text", drawn: Path | None = None
 ) -> dict[str, str]:
     """The table's .md, .tex, .csv and .json (and its figure, for sweeps) in a folder; a figure
-    already drawn in another folder (``drawn``) is copied, not drawn again."""
+    already drawn (``drawn``, its .png and .pdf without the suffix) is copied, not drawn again."""
     drawing = None
     if t.figure and t.rows and drawn is None:
         folder.mkdir(parents=True, exist_ok=True)
-        drawing = figures.Drawing(t.rows, folder / t.name, t.caption)  # drawn meanwhile
+        # drawn meanwhile, as wide as the LaTeX, its labels named by what the sweep varied
+        drawing = figures.Drawing(t.rows, folder / t.name, t.caption, width, " / ".join(t.varied))
     files = table_files(t, width)
     write_files(folder, files)
     if drawing is not None:
         drawing.wait()
     elif t.figure and t.rows and drawn is not None:
         for suffix in (".png", ".pdf"):
-            figure = (drawn / t.name).with_suffix(suffix)
+            figure = drawn.with_suffix(suffix)
             write_atomic((folder / t.name).with_suffix(suffix), figure.read_bytes())
     return files
 
@@ -164,7 +166,7 @@ def emit_tables(
         tex = [files[f"{t.name}.tex"] for t in tables]
         if bundle is not None:
             for t in tables:
-                write_table(t, bundle.folder, width, drawn=out_dir)
+                write_table(t, bundle.folder, width, drawn=out_dir / t.name)
             bundle.finish(tex)
 
     if fmt is Format.bibtex:
@@ -178,6 +180,17 @@ def emit_tables(
         return
     ext = {Format.latex: "tex", Format.csv: "csv"}.get(fmt, "md")
     print("\n".join(files[f"{t.name}.{ext}"] for t in tables), end="")
+
+
+def export_table(t: Table, export_dir: str, width: str, drawn: Path) -> dict[str, str]:
+    """A table already written elsewhere (a sweep's summary, its figure at ``drawn``) exported
+    into a paper's folder: its files, references.bib and preview.tex, merged with what the
+    folder holds, as every export does."""
+    with exporting(export_dir) as bundle:
+        assert bundle is not None
+        files = write_table(t, bundle.folder, width, drawn=drawn)
+        bundle.finish([files[f"{t.name}.tex"]])
+    return files
 
 
 def export_folder(export_dir: str) -> Path:
@@ -299,7 +312,7 @@ def model_card(result: dict[str, Any]) -> str:
     hours = render.bare(render.device_hours(result["device_hours"], basis))
     grid = (
         f"{render.plain(result['carbon_intensity_g_per_kwh'])} gCO2eq/kWh"
-        f" ({result['grid_scope']} grid, {result['grid_year']})"
+        f" ({render.grid_words(result)})"
     )
     if result.get("energy_basis") == "measured":
         pue = (

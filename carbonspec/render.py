@@ -20,6 +20,7 @@ from tabulate import tabulate
 from carbonspec import core
 from carbonspec import templates as _templates_package
 from carbonspec.columns import Column
+from carbonspec.columns import value as column_value
 from carbonspec.device_hours import BASIS_COMPUTE, BASIS_SCALED
 
 ESTIMATED_DEVICE_HOURS = (BASIS_COMPUTE, BASIS_SCALED)
@@ -46,7 +47,7 @@ _LATEX_LETTERS = {
     "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\ldots{}",
     "×": r"$\times$", "°": r"\textdegree{}", "€": r"\texteuro{}", "£": r"\pounds{}",
     "±": r"$\pm$", "µ": r"$\mu$", "§": r"\S{}", "¶": r"\P{}", "©": r"\textcopyright{}",
-    "\u00a0": "~",
+    "\u00a0": "~", "₂": r"\textsubscript{2}",
 }  # fmt: skip
 # Combining accents and the LaTeX accent command for each (OT1 has all of these).
 _ACCENTS = {
@@ -159,10 +160,34 @@ def escape(text: object, fmt: str) -> str:
 
 
 def sig(value: float | None, digits: int = 3) -> str:
-    """Significant figures as the seed prints them, with thousands separators: 2,619; 0.00672."""
+    """Significant figures as the seed prints them, with thousands separators: 2,619; 0.00672.
+    A table's column keeps trailing zeros (4.90, 1.10), so its figures share their precision."""
     if value is None:
         return "n/a"
     return f"{core.round_significant(value, digits):,}"
+
+
+def figure(value: float | None, digits: int = 4) -> str:
+    """A computed or measured figure in a sentence: ``digits`` significant figures (never
+    rounding into the integer digits), thousands separators, no trailing zeros: 1,204,128 kWh,
+    770 kWh, 68.35 g/kWh, 1,168 g/kWh (not 770.000 or 1167.603)."""
+    if value is None:
+        return "n/a"
+    text = sig(value, digits)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def grid_words(r: dict[str, Any]) -> str:
+    """What a grid figure is, in a few words: "grid zone US-NW-BPAT, 2020", "national average,
+    2021", "the calculator's figure, 2019", "given for the site" (no year where none is known)."""
+    if r.get("grid") == "user" or r.get("grid_scope") == "site":
+        return "given for the site" + (f", {r['grid_year']}" if r.get("grid_year") else "")
+    kind = {
+        "zone": f"grid zone {r.get('grid_zone')}",
+        "country": "national average",
+        "region": "the calculator's figure for the region",
+    }.get(r.get("grid_scope") or "", "grid figure")
+    return kind + (f", {r['grid_year']}" if r.get("grid_year") else "")
 
 
 def thousands(value: float | None) -> str:
@@ -171,6 +196,14 @@ def thousands(value: float | None) -> str:
         return "n/a"
     d = Decimal(repr(float(value)))
     return f"{d.to_integral_value():,}" if d == d.to_integral_value() else f"{d.normalize():,}"
+
+
+def setting(value: Any) -> str:
+    """A setting's value as text: a number with thousands separators and every digit it was
+    given (1,000,000; 1.1), anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return thousands(value)
 
 
 def device_hours(value: float | None, basis: str | None = None) -> str:
@@ -241,6 +274,8 @@ def cell(value: Any, column: Column, fmt: str, digits: int = 3, row: dict | None
         return "n/a" if fmt == "md" else ("{--}" if column.numeric else "--")
     if style in ("text", "year"):
         return escape(value, fmt)
+    if style == "swept":  # a value as a sweep's job set it: a number in the one number style
+        return escape(setting(value), fmt)
     if style == "interval":
         low, high = value
         if fmt == "md":
@@ -284,7 +319,7 @@ def table_cells(table: Any, columns: list[Column], fmt: str) -> list[list[str]]:
     """The body of a table: one list of formatted cells per row, footnote marks on the label."""
     body = []
     for row in table.rows:
-        cells = [cell(row.get(c.field), c, fmt, table.precision, row) for c in columns]
+        cells = [cell(column_value(row, c), c, fmt, table.precision, row) for c in columns]
         if columns[0].name in ("model", "group"):  # a run's or a group's label
             cells[0] = model_cell(row, fmt, cells[0])
         elif not columns[0].numeric:  # a sweep's LaTeX starts with what it varied
@@ -334,6 +369,8 @@ def environment() -> jinja2.Environment:
         latex=latex_escape,
         md=markdown_escape,
         sig=sig,
+        figure=figure,
+        grid_words=grid_words,
         thousands=thousands,
         device_hours=device_hours,
         sci_tex=sci_tex,

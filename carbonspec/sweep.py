@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from carbonspec import outputs, render
-from carbonspec.tables import summary_table, sweep_caption
+from carbonspec.catalog import ConfigError
+from carbonspec.tables import Table, summary_table, sweep_caption
 
 KINDS = ("result", "skipped", "error")
 
@@ -121,7 +122,29 @@ def write_summary(sweep_dir: Path, interrupted: int = 0) -> int:
     files = outputs.write_table(table, sweep_dir, width)
     print(files["summary.md"], end="")  # the failed, skipped and unrun jobs are listed in it
     print(f"\nsummary written to {sweep_dir}/summary.md (.tex .csv .json .png .pdf)")
+    export_dir = config.get("export_dir")
+    if export_dir:  # the paper's bundle: the summary under a name of its own, and its figure
+        name = export_name(table)
+        exported = replace(table, name=name, label=f"tab:{name}")
+        try:
+            outputs.export_table(exported, export_dir, width, drawn=sweep_dir / table.name)
+        except ConfigError as err:  # checked before the sweep; changed while it ran
+            print(f"carbonspec: error: {err}", file=sys.stderr)
+            sys.exit(2)
+        print(
+            f"exported to {export_dir}: {name}.tex (.md .csv .json .png .pdf), references.bib,"
+            " preview.tex"
+        )
     return len(found.failed) + missing
+
+
+def export_name(table: Table) -> str:
+    """A sweep's name in an export folder, from its model and what it varied: gpt3_by_grid,
+    models_by_model, gpt3_by_model-device_hours (no dots: LaTeX would read an extension)."""
+    models = {r["model"] for r in table.rows}
+    subject = models.pop() if len(models) == 1 else "models"
+    keys = "_".join(table.varied).replace(".", "-").replace("/", "-")
+    return f"{subject}_by_{keys}"
 
 
 def finite(row: dict[str, Any]) -> bool:

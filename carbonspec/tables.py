@@ -14,7 +14,7 @@ import string
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from carbonspec import catalog, core
+from carbonspec import catalog, core, render
 from carbonspec.estimate import Run, estimate
 from carbonspec.own_hardware import own_hardware
 from carbonspec.schema import Method, Model, Region, TableSpec, Uncertainty
@@ -64,6 +64,7 @@ class Table:
     long: bool = False  # breaks across pages (longtable, or several floats in two columns)
     outcomes: list[str] = field(default_factory=list)  # a sweep's failed, skipped, unrun jobs
     parts: list[Table] = field(default_factory=list)  # tables that follow it (its statistics)
+    varied: list[str] = field(default_factory=list)  # a sweep summary: the keys it varied
 
 
 class Footnotes:
@@ -302,8 +303,37 @@ def table_row(
     if seed.get("devices") is not None and seed["devices"] != run.model.devices:
         text = seed.get("devices_note") or device_count_note(seed["devices"], run.model)
         marks.append(notes.mark(text))
+    changed = [] if seed else what_if(row, run)  # a seed row reproduces the seed's own inputs
+    if changed:
+        # not the run its developers reported: shown, marked, out of the comparison and its mean
+        compared = result["reported_emissions_t"] is not None
+        result["error_pct"] = None
+        result["not_compared"] = "; ".join(changed) if compared else None
+        said = "; not compared with the published figure, the real run's" if compared else ""
+        marks.append(notes.mark(f"What-if: {'; '.join(changed)}{said}."))
     result["marks"] = marks
     return result
+
+
+def what_if(row: dict[str, Any], run: Run) -> list[str]:
+    """What a table row changes of the run it names (its region, hardware, device-hours), each
+    as "region gcp-europe-west4 for the run's google-us-oklahoma"; empty for the run itself."""
+    choice = catalog.model_choice(run.model_key)
+    facts = catalog.load("model", run.model_key)
+    changed = []
+    if row.get("region") and row["region"] != choice.region:
+        changed.append(f"region {row['region']} for the run's {choice.region}")
+    if row.get("region_values"):
+        given = ", ".join(f"{k}={v:g}" for k, v in sorted(row["region_values"].items()))
+        changed.append(f"the region's {given}")
+    if row.get("hardware") and row["hardware"] != choice.hardware:
+        changed.append(f"hardware {row['hardware']} for the run's {choice.hardware}")
+    for key in ("device_hours", "devices", "hours"):
+        own = getattr(facts, key)
+        if row.get(key) is not None and row[key] != own:
+            theirs = f"the run's {own:,.10g}" if own is not None else "none published"
+            changed.append(f"{key.replace('_', '-')} {row[key]:,.10g} for {theirs}")
+    return changed
 
 
 def device_count_note(printed: float, model: Model) -> str:
@@ -366,42 +396,58 @@ def seed_notes(seed: dict[str, Any], result: dict[str, Any]) -> list[str]:
 
 
 def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
-    """Rows sorted greenest first; the label column names the run by what varied. Where the
-    hardware varies or is not the run's own, the device-hours and their basis are shown, and
-    a footnote says how each run's own hours were carried over (or why they were kept)."""
+    """Rows sorted greenest first, each named by what the sweep varied: one column per key the
+    jobs set to different values (grid, method, model.device_hours, ... named by the key; the
+    model, region, hardware and PUE have their columns already), the figure's label from the
+    same values. A grid figure that is not of the year asked for (the nearest held) keeps its
+    note as a footnote. Where the hardware varies or is not the run's own, the device-hours and
+    their basis are shown, and a footnote says how each run's own hours were carried over (or
+    why they were kept)."""
     ordered = sorted(rows, key=lambda r: (r["emissions_t"], r["region"], r["model"]))
     varied = varied_keys(rows)
     notes = Footnotes()
+    carried = False  # a row's device-hours carried over from the run's own hardware
     for row in ordered:
-        text = device_hours_footnote(row)
-        if text:
-            row["marks"] = [notes.mark(text)]
-    hours = ["device_hours", "basis"] if "hardware" in varied or notes.marks else []
-    columns = list(SUMMARY_COLUMNS)
-    columns[columns.index("hardware") + 1 : columns.index("hardware") + 1] = hours
-    one_model = len({r["model"] for r in rows}) == 1
-    for row in ordered:  # the figure names each bar by what the sweep varied
-        row["figure_label"] = " / ".join(str(row.get(DISPLAY[k]) or row[k]) for k in varied)
-    for row in ordered:
+        row["swept"] = {key: swept_value(row, key) for key in varied}
+        row["figure_label"] = " / ".join(swept_label(row, key) for key in varied)
+        texts = [device_hours_footnote(row), grid_footnote(row), pue_footnote(row)]
+        carried = carried or texts[0] is not None
+        row["marks"] = [notes.mark(text) for text in texts if text]
         row.setdefault("label", row["model_name"])
         row.setdefault("hardware_display", row["hardware_short_name"])
         row.setdefault("hardware_count", row.get("devices"))
         if row.get("emissions_t_low") is not None:
             row["interval"] = (row["emissions_t_low"], row["emissions_t_high"])
+    hours = ["device_hours", "basis"] if "hardware" in varied or carried else []
+    columns = list(SUMMARY_COLUMNS)
+    columns[columns.index("hardware") + 1 : columns.index("hardware") + 1] = hours
+    lead = [column_of(key) for key in varied]  # what varied comes first
+    # a column named by each key: the PUE set replaces the PUE used (a footnote where they differ)
+    named = {key for key in varied if key not in SHOWN}
+    columns = [c for c in columns if c not in named]
+    one_model = len({r["model"] for r in rows}) == 1
     return Table(
         name=name,
         caption=caption,
         label=f"tab:{name}",
-        columns=columns,
+        columns=unique(lead + columns),
         precision=3,
         rows=ordered,
         footnotes=notes.as_list(),
         figure=True,
-        latex_columns={width: varied + hours[:1] + extra for width, extra in SUMMARY_LATEX.items()},
+        latex_columns={
+            width: unique(lead + hours[:1] + [c for c in extra if c not in named])
+            for width, extra in SUMMARY_LATEX.items()
+        },
         long=True,
         # one model: its paper in the caption (each row cites it where a model column is shown)
         cites=sorted({r["paper_key"] for r in rows if r.get("paper_key")}) if one_model else [],
+        varied=varied,
     )
+
+
+def unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
 
 
 def device_hours_footnote(row: dict[str, Any]) -> str | None:
@@ -420,36 +466,136 @@ def device_hours_footnote(row: dict[str, Any]) -> str | None:
     return None
 
 
+def pue_footnote(row: dict[str, Any]) -> str | None:
+    """Why a row used another PUE than its job set (the calculator applies none), if it did."""
+    asked = (row.get("swept") or {}).get("pue")
+    if isinstance(asked, int | float) and asked != row.get("pue"):
+        return f"PUE {asked:g} set, {row['pue']:g} used: {row.get('pue_source')}."
+    return None
+
+
+def grid_footnote(row: dict[str, Any]) -> str | None:
+    """Why a row's grid figure is not of the year asked for (or not the site's own), if so."""
+    note = row.get("grid_note")
+    return f"Grid figure: {note}." if note else None
+
+
+# How a summary names the value of a key a sweep varied: a config group by its display name.
 DISPLAY = {"model": "model_name", "region": "region_short_name", "hardware": "hardware_short_name"}
+# Keys whose value a summary column of the same name shows already; any other key a sweep
+# varies gets a column of its own, named by the key, with the value each job set (grid, pue,
+# method, model.device_hours, ...).
+SHOWN = ("model", "region", "hardware")
+# How a caption says what varied ("by grid year"), where the key alone does not read well.
+VARIED_WORDS = {
+    "grid": "grid year",
+    "pue": "PUE",
+    "model.device_hours": "device-hours",
+    "model.devices": "device count",
+    "model.hours": "hours",
+    "model.mfu": "MFU",
+}
+# Settings that change how the results are shown, not the results: never "what varied".
+PRESENTATION = ("format", "export_dir", "latex", "list", "hydra")
+
+
+def column_of(key: str) -> str:
+    """The summary column that shows a key a sweep varied (see columns.swept)."""
+    return key if key in SHOWN else f"swept:{key}"
+
+
+def settings_of(row: dict[str, Any]) -> dict[str, str]:
+    """A job's command-line settings, key to value as typed (hydra.* and flags left out)."""
+    settings = {}
+    for override in row.get("overrides") or []:
+        key, _, value = override.partition("=")
+        key = key.lstrip("+~")
+        if key and key.split(".")[0].split("/")[0] not in PRESENTATION:
+            settings[key] = value
+    return settings
+
+
+def setting_value(text: str | None) -> Any:
+    """A value as typed on the command line: a number where it is one (1e6, 1.1), else text."""
+    if text is None:
+        return None
+    for kind in (int, float):
+        try:
+            value = kind(text)
+        except ValueError:
+            continue
+        return value if value == value and abs(value) != float("inf") else text
+    return text
+
+
+def swept_value(row: dict[str, Any], key: str) -> Any:
+    """The value a row had for a key the sweep varied, as data (JSON and CSV): a config group by
+    its display name, any other key as its job set it (a number where it is one; a grid or a
+    year as written: 2019, not 2,019)."""
+    if key in DISPLAY:
+        return row.get(DISPLAY[key]) or row.get(key)
+    text = settings_of(row).get(key)
+    return text if key == "grid" or key.endswith("year") else setting_value(text)
+
+
+def swept_label(row: dict[str, Any], key: str) -> str:
+    """The value a row had for a key the sweep varied, as the figure labels its bar: a grid
+    year asked for and not held says which year's figure was used."""
+    value = swept_value(row, key)
+    if key == "grid":
+        used = row.get("grid_year")
+        if used is not None and str(value) != str(used):
+            return f"{value} ({used} data)" if str(value).isdigit() else f"{value} ({used})"
+        return str(value)
+    return render.setting(value)
 
 
 def varied_keys(rows: list[dict[str, Any]]) -> list[str]:
-    """What a sweep varied: the keys its jobs' overrides set to different values (a model sweep
-    varies the model, though each model brings its own region and hardware); for rows without
-    overrides, the keys whose values differ. The model when nothing did."""
-
-    def values(key: str) -> set[str]:
-        if all("overrides" in r for r in rows):
-            return {next((o for o in r["overrides"] if o.startswith(f"{key}=")), "") for r in rows}
-        return {r[key] for r in rows}
-
-    varied = [k for k in DISPLAY if len(values(k)) > 1]
+    """What a sweep varied: the keys its jobs' overrides set to different values, in the order
+    they were given (a model sweep varies the model, though each model brings its own region and
+    hardware); for rows without overrides (a by-region table), the model, region or hardware
+    where their values differ. The model when nothing did."""
+    if rows and all("overrides" in r for r in rows):
+        settings = [settings_of(r) for r in rows]
+        keys = unique([k for s in settings for k in s])
+        varied = [k for k in keys if len({s.get(k) for s in settings}) > 1]
+    else:
+        varied = [k for k in DISPLAY if len({r[k] for r in rows}) > 1]
     return varied or ["model"]
 
 
 def sweep_caption(rows: list[dict[str, Any]]) -> str:
+    """What the summary shows and what was held fixed: "GPT-3 175B: estimated emissions by grid
+    year (method=tdp), greenest first"."""
     varied = varied_keys(rows)
     models = sorted({r["model_name"] for r in rows})
     subject = models[0] if len(models) == 1 else f"{len(models)} models"
-    grids = sorted({f"method={r['method']}, {grid_phrase(r['grid'])}" for r in rows})
-    by = " and ".join(varied) or "run"
-    return f"{subject}: estimated emissions by {by} ({'; '.join(grids)}), greenest first"
+    by = " and ".join(VARIED_WORDS.get(k, k) for k in varied)
+    fixed = []
+    if "method" not in varied:
+        fixed += [f"method={m}" for m in sorted({r["method"] for r in rows})]
+    if "grid" not in varied:
+        phrases = {grid_phrase(r["grid"], r["method"]) for r in rows}
+        fixed += (
+            phrases
+            if len(phrases) == 1
+            else [f"grid={'/'.join(sorted({r['grid'] for r in rows}))}"]
+        )
+    if rows and all("overrides" in r for r in rows):
+        settings = [settings_of(r) for r in rows]
+        fixed += [
+            f"{k}={v}"
+            for k, v in settings[0].items()
+            if k not in ("model", "method", "grid") and all(s.get(k) == v for s in settings)
+        ]
+    held = f" ({', '.join(fixed)})" if fixed else ""
+    return f"{subject}: estimated emissions by {by}{held}, greenest first"
 
 
-def grid_phrase(grid: str) -> str:
+def grid_phrase(grid: str, method: str = "tdp") -> str:
     """How a sweep's caption names the grid data its rows used."""
     if grid == "auto":
-        return "grid of the run's year"
+        return "the calculator's grid" if method == "calculator" else "grid of the run's year"
     if grid.isdigit():
         return f"grid of {grid}"
     return {"latest": "latest grid", "calculator": "the calculator's grid"}.get(
@@ -467,6 +613,8 @@ def by_region_table(spec: dict[str, Any], name: str, template: Run) -> Table:
         )
     table = summary_table(rows, name, sweep_caption(rows))
     table.summary = {"skipped": skipped}
+    # listed under the table, as a sweep lists the jobs it skipped
+    table.outcomes = [f"Skipped: region={s['region']}: {s['reason']}" for s in skipped]
     return table
 
 

@@ -366,7 +366,9 @@ def test_table_by_region_and_its_figure(cli, tmp_path):
     assert {r["region"] for r in t.rows} <= {r.name for r in carbonspec.catalog.regions("gcp-*")}
     before = sorted(Path.cwd().iterdir())
     figure = t.figure()
-    assert figure.axes and figure.get_figwidth() == pytest.approx(6.5)
+    # latex.width=text: a 5.5 in text block (carbonspec.latex.WIDTHS, 397.48 pt)
+    assert figure.axes and figure.get_figwidth() == pytest.approx(397.48 / 72.27)
+    assert t.figure(width="column").get_figwidth() == pytest.approx(216.81 / 72.27)
     assert sorted(Path.cwd().iterdir()) == before  # nothing written
     with pytest.raises(carbonspec.InvalidValue, match="has no figure"):
         carbonspec.table("seed_industry").figure()

@@ -79,7 +79,8 @@ def test_every_region_in_one_process_with_a_readable_figure(cli, tmp_path):
 
     with Image.open(tmp_path / "out" / "by_region.png") as png:
         width, height = png.size
-    assert height <= 12 * 100 and width == 650  # at most 12 in tall at 6.5 in wide, 100 dpi
+    # latex.width=text: 5.5 in (397.48 pt) wide, at most 8 in tall, at 300 dpi
+    assert height <= 8 * 300 and abs(width - 397.48 / 72.27 * 300) < 1
 
 
 def test_joblib_launcher_gives_the_same_summary(run_in, tmp_path):

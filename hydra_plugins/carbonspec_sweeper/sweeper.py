@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
@@ -30,7 +30,9 @@ from hydra._internal.core_plugins.file_config_source import FileConfigSource
 from hydra._internal.core_plugins.importlib_resources_config_source import (
     ImportlibResourcesConfigSource,
 )
+from hydra.core.object_type import ObjectType
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
 from hydra.plugins.config_source import ConfigResult, ConfigSource
 from omegaconf import OmegaConf
 
@@ -46,9 +48,12 @@ class CarbonspecSweeper(BasicSweeper):
     def sweep(self, arguments: list[str]) -> Any:
         assert self.config is not None and self.launcher is not None
         assert self.hydra_context is not None
-        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        options = UserSearchPath(self.hydra_context.config_loader, self.config)
+        parser = OverridesParser.create(config_loader=options)  # type: ignore[arg-type]
         overrides = parser.parse_overrides([*self._parse_config(), *arguments])
         jobs = self.split_arguments(overrides, None)[0]
+        if not jobs:
+            nothing_to_run(overrides, options)
         sweep_dir = Path(self.config.hydra.sweep.dir)
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
@@ -113,6 +118,55 @@ class CarbonspecSweeper(BasicSweeper):
             if not any((folder / f"{kind}.json").exists() for kind in sweep.KINDS):
                 message = (str(err).strip().splitlines() or [type(err).__name__])[0]
                 sweep.failure(folder, f"cannot be composed: {message}", strip(jobs[0]))
+
+
+def nothing_to_run(overrides: list[Override], options: UserSearchPath) -> NoReturn:
+    """A sweep that makes no job ends in one line naming what matched nothing, before any
+    folder is made."""
+    for override in overrides:
+        if override.is_sweep_override() and not list(override.sweep_string_iterator()):
+            group = override.key_or_group
+            count = len(options.get_group_options(group))
+            print(
+                f"carbonspec: error: {override.input_line} matches no {group} (there are"
+                f" {count}: list={group} shows them)",
+                file=sys.stderr,
+            )
+            break
+    else:
+        print("carbonspec: error: the sweep makes no job", file=sys.stderr)
+    sys.exit(2)
+
+
+class UserSearchPath:
+    """The config loader as a sweep's globs read it: with the user's hydra.searchpath.
+
+    Hydra expands ``model=glob(*)`` by listing the group's options without the primary config
+    or the command line, so the folders a user adds with ``hydra.searchpath=[file://...]`` are
+    not searched and their models are left out (while ``list=model`` and a single run see
+    them). ConfigLoader.get_group_options takes the config name and overrides that decide the
+    search path; this passes the sweep's own."""
+
+    def __init__(self, loader: Any, config: Any) -> None:
+        self.loader = loader
+        self.config_name = config.hydra.job.config_name
+        self.overrides = [
+            o for o in config.hydra.overrides.hydra if o.split("=", 1)[0] == "hydra.searchpath"
+        ]
+
+    def get_group_options(
+        self,
+        group_name: str,
+        results_filter: ObjectType | None = ObjectType.CONFIG,
+        config_name: str | None = None,
+        overrides: list[str] | None = None,
+    ) -> list[str]:
+        return self.loader.get_group_options(
+            group_name,
+            results_filter,
+            config_name if config_name is not None else self.config_name,
+            overrides if overrides is not None else self.overrides,
+        )
 
 
 @contextmanager

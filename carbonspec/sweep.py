@@ -76,6 +76,7 @@ class SweepInfo:
     """What the sweep folder says about the sweep itself."""
 
     expected: int | None = None  # how many jobs it was to run
+    jobs: list[list[str]] | None = None  # each job's overrides, from jobs.json
     width: str = "text"  # the LaTeX width it asked for
     export_dir: str | None = None  # where its bundle goes, if anywhere
     notes: list[str] = field(default_factory=list)  # files that could not be read, one line each
@@ -99,7 +100,8 @@ def sweep_info(sweep_dir: Path) -> SweepInfo:
     latex = config.get("latex")
     width = latex.get("width") if isinstance(latex, dict) else None
     if jobs is not None:
-        info.expected = len(jobs["jobs"])
+        info.jobs = jobs["jobs"]
+        info.expected = len(info.jobs)
         width = jobs.get("latex_width") or width
         export = jobs.get("export_dir")
         info.export_dir = export if isinstance(export, str) and export else None
@@ -124,20 +126,30 @@ def read_jobs(sweep_dir: Path) -> dict[str, Any] | None:
     return data
 
 
-def read_records(sweep_dir: Path, expected: int | None = None) -> Records:
+def read_records(
+    sweep_dir: Path, expected: int | None = None, jobs: list[list[str]] | None = None
+) -> Records:
     """Every job's record under a sweep folder; a record that cannot be read, or is not a
-    record, is a failure naming the file."""
+    record, is a failure naming the file (and the job's overrides, from the job list)."""
     found = Records(expected=expected)
-    jobs = [p for p in sweep_dir.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    folders = [p for p in sweep_dir.iterdir() if p.is_dir() and not p.name.startswith(".")]
     buckets = {"result": found.results, "skipped": found.skipped, "error": found.failed}
-    for job in sorted(
-        jobs, key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name)
-    ):
-        path = next((job / f"{k}.json" for k in KINDS if (job / f"{k}.json").exists()), None)
-        if path is not None:
-            kind, data = read_record(path)
-            buckets[kind].append(data)
+    for folder in sorted(folders, key=job_order):
+        path = next((folder / f"{k}.json" for k in KINDS if (folder / f"{k}.json").exists()), None)
+        if path is None:
+            continue
+        kind, data = read_record(path)
+        number = int(folder.name) if folder.name.isdigit() else None
+        if not data.get("overrides") and jobs and number is not None and number < len(jobs):
+            data["overrides"] = jobs[number]
+        buckets[kind].append(data)
     return found
+
+
+def job_order(folder: Path) -> tuple[bool, int, str]:
+    """Job folders by number (0, 1, ..., 10), anything else after them."""
+    digits = folder.name.isdigit()
+    return (not digits, int(folder.name) if digits else 0, folder.name)
 
 
 def read_record(path: Path) -> tuple[str, dict[str, Any]]:
@@ -184,8 +196,8 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def first_line(err: BaseException) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+def first_line(err: BaseException, limit: int = 160) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0][:limit]
 
 
 def saved_config(sweep_dir: Path) -> dict[str, Any]:
@@ -238,13 +250,13 @@ def write_summary(sweep_dir: Path, interrupted: int = 0) -> Outcome:
     problem = cannot_write(sweep_dir)
     if problem:
         raise SweepFileError(
-            f"cannot write the summary in {sweep_dir}: {problem}; copy the sweep folder to one"
-            " you can write in and rebuild it there"
+            f"{problem}: the summary goes in the sweep folder; copy the folder to one you can"
+            " write in and rebuild it there"
         )
     info = sweep_info(sweep_dir)
     for note in info.notes:
         print(f"carbonspec: {note}; the summary is made from the job records", file=sys.stderr)
-    found = read_records(sweep_dir, info.expected)
+    found = read_records(sweep_dir, info.expected, info.jobs)
     missing = max(found.missing, interrupted)
     good = [r for r in found.results if finite(r)]
     found.failed += [
@@ -326,14 +338,14 @@ def main(argv: list[str] | None = None) -> None:
     folder = Path(args[0])
     if not folder.is_dir() or not is_sweep(folder):
         print(
-            f"carbonspec: error: {folder} is not a sweep folder (no multirun.yaml in it)",
+            f"carbonspec: error: {folder} is not a sweep folder (no multirun.yaml or {JOBS} in it)",
             file=sys.stderr,
         )
         sys.exit(2)
     try:
         outcome = write_summary(folder)
     except (SweepFileError, ConfigError, OSError) as err:
-        print(f"carbonspec: error: {first_line(err)}", file=sys.stderr)
+        print(f"carbonspec: error: {first_line(err, 600)}", file=sys.stderr)
         sys.exit(2)
     if not outcome.results:
         print(f"carbonspec: no job of the sweep in {folder} gave a result", file=sys.stderr)

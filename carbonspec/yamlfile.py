@@ -110,7 +110,7 @@ def _check(root: yaml.Node) -> None:
         if key in sizes:
             return sizes[key]
         if key in open_nodes:
-            raise _Refused("an alias refers to the node that contains it", node)
+            raise _Refused("the node anchored here holds an alias of itself", node)
         open_nodes.add(key)
         total = 1
         if isinstance(node, yaml.MappingNode):

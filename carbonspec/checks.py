@@ -151,6 +151,11 @@ def check(overrides: list[str], multirun: bool, config_name: str | None = None) 
                 chosen[key] = str(value)
         else:
             check_key(key)
+    if multirun and "model" not in seen and config_name in (None, "config"):
+        raise OverrideError(
+            "a sweep estimates one model per job: add model=<name>, model=a,b or"
+            " 'model=glob(*)' (the seed's tables are one run: leave out -m)"
+        )
     check_composed(chosen, config_name or "config")
 
 

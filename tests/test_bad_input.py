@@ -72,6 +72,9 @@ REFUSED = [
     ["model=gpt3", "-m", "region=aws-us-east-1,ovh-gra"],  # Hydra's flags go first
     ["-m", "table=seed_industry"],
     ["-m", "table=by_region", "model=gpt3"],
+    ["-m"],
+    ["-m", "format=json,csv"],
+    ["-m", "region=aws-us-east-1,ovh-gra"],
     ["model=gpt3", "~hardware"],
     ["model=gpt3", "~model.device_hourz"],
     # a run's option where no one run takes it: refused, saying what would apply

@@ -74,7 +74,7 @@ REFUSED = [
     ["-m", "table=by_region", "model=gpt3"],
     ["-m"],
     ["-m", "format=json,csv"],
-    ["-m", "region=aws-us-east-1,ovh-gra"],
+    ["-m", "region=aws-us-east-1,gcp-us-central1"],
     ["model=gpt3", "~hardware"],
     ["model=gpt3", "~model.device_hourz"],
     # a run's option where no one run takes it: refused, saying what would apply
@@ -116,6 +116,7 @@ EXPECT = {  # a word the one line must contain, for a few of them
     "pue=1.2,": "'pue=1.2,' cannot be read",
     "region=aws-us-east-1,ovh-gra": "unrecognized arguments: region=aws-us-east-1,ovh-gra",
     "~hardware": "the hardware group cannot be left out",
+    "region=aws-us-east-1,gcp-us-central1": "a sweep estimates one model per job: add model=",
     "~model.device_hourz": "unknown option model.device_hourz. Did you mean model.device_hours",
     "model.device_hours=1e6": "model.device_hours",
     "model.devices=16": "set devices per row in your own table",

@@ -270,8 +270,9 @@ def with_home_expanded(argv: list[str]) -> list[str]:
     out = []
     for arg in argv:
         key, sep, value = arg.partition("=")
-        if sep and key.lstrip("+") == "export_dir" and value.startswith("~"):
-            arg = f"{key}={os.path.expanduser(value)}"
+        quote = value[:1] if value[:1] in ("'", '"') else ""
+        if sep and key.lstrip("+") == "export_dir" and value[len(quote) :].startswith("~"):
+            arg = f"{key}={quote}{os.path.expanduser(value[len(quote) :])}"
         out.append(arg)
     return out
 
@@ -286,10 +287,10 @@ def check_writable(line: CommandLine) -> None:
     an export_dir given with them is said to be unused."""
     given = {}
     for override in line.overrides:
-        key, _, value = override.partition("=")
-        key = key.lstrip("+")
-        if key in WRITTEN_DIRS:
-            given[key] = value
+        if override.partition("=")[0].lstrip("+") in WRITTEN_DIRS:
+            parsed = parse(override)  # as Hydra reads it: quotes removed, null is None
+            value = parsed.value()
+            given[parsed.key_or_group] = "null" if value is None else str(value)
     if line.no_run:
         if given.get("export_dir"):
             print(

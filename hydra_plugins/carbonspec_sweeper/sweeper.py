@@ -83,7 +83,7 @@ class CarbonspecSweeper(BasicSweeper):
             terminated = isinstance(stopped, Terminated)
             print(
                 f"carbonspec: {'terminated (SIGTERM)' if terminated else 'interrupted'};"
-                f" {interrupted} job(s) did not run",
+                f" {outcome.missing} job(s) did not run",
                 file=sys.stderr,
             )
             sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)

@@ -287,7 +287,8 @@ def message(err: BaseException) -> str:
     if isinstance(
         err, HydraException | OmegaConfBaseException
     ):  # the command line, as Hydra read it
-        return f"cannot compose the config: {text}"
+        # as the user typed it: carbonspec adds ++ to set a schema field a file leaves out
+        return f"cannot compose the config: {text.replace('override ++', 'override ')}"
     return f"internal error: {type(err).__name__}: {text} (set {DEBUG}=1 for the traceback)"
 
 

@@ -206,6 +206,10 @@ def validate(schema: type[T], node: Any, where: str) -> T:
         merged = OmegaConf.merge(_structured(schema), node)
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
     except OmegaConfBaseException as err:
+        data = OmegaConf.to_container(node) if OmegaConf.is_config(node) else node
+        problem = shape_problem(schema, data, "")
+        if problem:  # a list where a mapping belongs, or the other way round: say which
+            raise ConfigError(f"invalid {where}: {problem}") from None
         key = getattr(err, "full_key", None) or ""
         reason = str(err).splitlines()[0]
         raise ConfigError(f"invalid {'.'.join(filter(None, [where, key]))}: {reason}") from None
@@ -218,6 +222,31 @@ def validate(schema: type[T], node: Any, where: str) -> T:
         raise ConfigError(
             f"invalid {where}: {path} must be {rule} (got {core.shown(value)})"
         ) from None
+
+
+def shape_problem(kind: Any, value: Any, path: str) -> str | None:
+    """Where plain config data has a list for a mapping, or a mapping or a bare value for a
+    list, against a schema type: the field and what was found; None if the shapes fit."""
+    kind = non_optional(kind)
+    if value is None:
+        return None
+    found = "a list" if isinstance(value, list) else "a mapping"
+    if not isinstance(value, list | dict):
+        found = f"{value!r:.40}"
+    if typing.get_origin(kind) is list:
+        if not isinstance(value, list):
+            return f"{path or 'the file'} must be a list (- item lines), not {found}"
+        (item,) = typing.get_args(kind)
+        problems = (shape_problem(item, v, f"{path}[{i}]") for i, v in enumerate(value))
+        return next((p for p in problems if p), None)
+    fields = field_types(kind)
+    if fields is None and typing.get_origin(kind) is not dict:
+        return None
+    if not isinstance(value, dict):
+        return f"{path or 'the file'} must be a mapping of key: value lines, not {found}"
+    inner = ((k, v) for k, v in value.items() if fields and k in fields)
+    problems = (shape_problem(fields[k], v, f"{path}.{k}".lstrip(".")) for k, v in inner)
+    return next((p for p in problems if p), None)
 
 
 def too_large(data: Any, path: str) -> tuple[str, int] | None:

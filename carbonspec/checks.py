@@ -202,7 +202,7 @@ def check_composed(chosen: dict[str, str], config_name: str = "config") -> None:
             name = final.get(group)
             if name in (None, "null") or name not in catalog.options(group):
                 continue  # none chosen, or an unknown name: check_option or Hydra says so
-            catalog.read_plain(group, name)
+            check_shape(group, name)
             for inner, option in catalog.default_choices(group, name).items():
                 if inner not in chosen and inner not in done:
                     final[inner] = option
@@ -234,6 +234,21 @@ def check_key(key: str) -> None:
             )
         schema = fields[part]
         where = f"{where}.{part}" if where else part
+
+
+def check_shape(group: str, name: str) -> None:
+    """A group's file holds a mapping (its fields) and, if any, a defaults list: a list or a
+    bare value where either belongs is refused with the file and line."""
+    raw = catalog.read_plain(group, name)  # a file that cannot be read at all fails here
+    path = catalog.path_of(group, name)
+    for key, kind, shape in (("defaults", list, "a list (- override /hardware: h100_sxm)"),
+                             (group, dict, "a mapping of key: value lines")):  # fmt: skip
+        value = raw.get(key)
+        if key in raw and value is not None and not isinstance(value, kind):
+            found = "a list" if isinstance(value, list) else f"{type(value).__name__} {value!r:.30}"
+            raise OverrideError(
+                f"{path}, line {yamlfile.line_of(path, key)}: {key} must be {shape}, not {found}"
+            )
 
 
 def check_number_length(key: str, value: str) -> None:

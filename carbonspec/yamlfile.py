@@ -92,6 +92,15 @@ def load(path: Path) -> dict[str, Any]:
     return parsed
 
 
+def line_of(path: Path, key: str) -> int:
+    """The line of a top-level key's value in a file ``load`` accepted (1 if not found)."""
+    node = yaml.compose(path.read_text(encoding="utf-8"), Loader=Loader)
+    for key_node, value_node in node.value if isinstance(node, yaml.MappingNode) else []:
+        if key_node.value == key:
+            return value_node.start_mark.line + 1
+    return 1
+
+
 class _Refused(yaml.YAMLError):
     def __init__(self, message: str, node: yaml.Node) -> None:
         super().__init__(message)

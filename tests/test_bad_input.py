@@ -425,6 +425,11 @@ USER_FILES = [
     ("table/twice.yaml", b"caption: T\ncolumns: [model]\nrows:\n  - {model: gpt3, model: t5}\n",
      "table=twice",
      "twice.yaml, line 4: the key 'model' is given twice (also on line 4): give it once"),
+    ("model/nested.yaml", b"# @package _global_\nmodel: [gpt3, bloom]\n", "model=nested",
+     "nested.yaml, line 2: model must be a mapping of key: value lines, not a list"),
+    ("model/defaults.yaml", b"# @package _global_\ndefaults: 5\nmodel:\n  name: D\n",
+     "model=defaults",
+     "defaults.yaml, line 2: defaults must be a list (- override /hardware: h100_sxm), not int 5"),
     ("region/mine-broken.yaml", b"# @package _global_\nregion:\n  name: [broken\n",
      "region=mine-broken", "mine-broken.yaml, line 4: did not find expected ',' or ']'"),
 ]  # fmt: skip
@@ -517,6 +522,9 @@ TABLE_ROWS = [
      "table 'mine', row 1: region: unknown region 'aws-us-est-1'. Did you mean"),
     ("{model: gpt3, hardware: H100_SXM}",
      "table 'mine', row 1: hardware: unknown hardware 'H100_SXM'. Did you mean h100_sxm?"),
+    ("gpt3", "invalid table 'mine': rows[0] must be a mapping of key: value lines, not 'gpt3'"),
+    ("{model: gpt3, assumptions: {a: b}}",
+     "invalid table 'mine': rows[0].assumptions must be a list (- item lines), not a mapping"),
 ]  # fmt: skip
 
 

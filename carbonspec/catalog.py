@@ -19,6 +19,7 @@ import sys
 import tempfile
 import types
 import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -206,8 +207,7 @@ def validate(schema: type[T], node: Any, where: str) -> T:
         merged = OmegaConf.merge(_structured(schema), node)
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
     except OmegaConfBaseException as err:
-        data = OmegaConf.to_container(node) if OmegaConf.is_config(node) else node
-        problem = shape_problem(schema, data, "")
+        problem = shape_problem(schema, node, "")
         if problem:  # a list where a mapping belongs, or the other way round: say which
             raise ConfigError(f"invalid {where}: {problem}") from None
         key = getattr(err, "full_key", None) or ""
@@ -225,16 +225,16 @@ def validate(schema: type[T], node: Any, where: str) -> T:
 
 
 def shape_problem(kind: Any, value: Any, path: str) -> str | None:
-    """Where plain config data has a list for a mapping, or a mapping or a bare value for a
-    list, against a schema type: the field and what was found; None if the shapes fit."""
+    """Where config data has a list for a mapping, or a mapping or a bare value for a list,
+    against a schema type: the field and what was found; None if the shapes fit."""
     kind = non_optional(kind)
     if value is None:
         return None
-    found = "a list" if isinstance(value, list) else "a mapping"
-    if not isinstance(value, list | dict):
-        found = f"{value!r:.40}"
+    is_list = isinstance(value, Sequence) and not isinstance(value, str)
+    is_mapping = isinstance(value, Mapping)
+    found = "a list" if is_list else "a mapping" if is_mapping else f"{value!r:.40}"
     if typing.get_origin(kind) is list:
-        if not isinstance(value, list):
+        if not is_list:
             return f"{path or 'the file'} must be a list (- item lines), not {found}"
         (item,) = typing.get_args(kind)
         problems = (shape_problem(item, v, f"{path}[{i}]") for i, v in enumerate(value))
@@ -242,7 +242,7 @@ def shape_problem(kind: Any, value: Any, path: str) -> str | None:
     fields = field_types(kind)
     if fields is None and typing.get_origin(kind) is not dict:
         return None
-    if not isinstance(value, dict):
+    if not is_mapping:
         return f"{path or 'the file'} must be a mapping of key: value lines, not {found}"
     inner = ((k, v) for k, v in value.items() if fields and k in fields)
     problems = (shape_problem(fields[k], v, f"{path}.{k}".lstrip(".")) for k, v in inner)

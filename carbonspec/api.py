@@ -246,10 +246,12 @@ def hydra_config(argv: list[str], folders: list[Path]) -> Iterator[DictConfig]:
 
 
 def _compose_with_hydra(argv: list[str], folders: list[Path]) -> Composed:
+    from hydra.core.hydra_config import HydraConfig
+
     with hydra_config(argv, folders) as cfg:
         settings = app.settings_of(cfg)
         given = app.given_keys()
-        app.refuse_what_cannot_apply(cfg, settings, given)
+        app.refuse_what_cannot_apply(cfg, settings, given, HydraConfig.get().runtime.choices)
         if cfg.get("model") is None:
             raise InvalidValue(_NEEDS_MODEL)
         run = app.run_from_config(cfg, settings, given)
@@ -323,7 +325,7 @@ def _compose_fast(argv: list[str]) -> Composed:
     settings = _settings(tuple(settings_values))
     # it reads only .get("model") and .get("table") of the config
     asked = cast("DictConfig", {"model": chosen["model"], "table": None})
-    app.refuse_what_cannot_apply(asked, settings, set(given))
+    app.refuse_what_cannot_apply(asked, settings, set(given), chosen)
 
     def typed(group: str) -> Any:
         name = chosen[group]
@@ -353,9 +355,8 @@ def _run(
     tests/test_api.py, which builds every case both ways)."""
     model_key, hardware_key = str(chosen["model"]), str(chosen["hardware"])
     model = typed("model")
-    superseded = app.superseded(set(given))
-    if superseded:
-        model = replace(model, **dict.fromkeys(superseded))
+    facts = {k.split(".")[1] for k in given if k in app.RUN_FACTS}
+    model = replace(model, **dict.fromkeys(core.superseded(facts)))
     if "region.carbon_intensity" in given:
         region = replace(
             region,
@@ -811,8 +812,8 @@ def _table_of(cfg: DictConfig) -> tables.Table:
 
     settings = app.settings_of(cfg)
     given = app.given_keys()
-    app.refuse_what_cannot_apply(cfg, settings, given)
     chosen = HydraConfig.get().runtime.choices
+    app.refuse_what_cannot_apply(cfg, settings, given, chosen)
     node = cast("dict[str, Any]", OmegaConf.to_container(cfg.table, resolve=True))
     template = None
     if node.get("kind") == "by_region" and cfg.get("model") is not None:

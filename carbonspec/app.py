@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
+from hydra.utils import to_absolute_path
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -29,11 +31,13 @@ from carbonspec import (
     bounds,
     catalog,
     checks,
+    core,
     figures,
     listing,
     outputs,
     sweep,
     tables,
+    yamlfile,
 )
 from carbonspec.core import InputError, NotEstimable
 from carbonspec.estimate import Run, estimate
@@ -56,19 +60,29 @@ def settings_of(cfg: DictConfig) -> Settings:
     """The top-level options (method, grid, pue, format, ...), checked by their schema."""
     names = Settings.__dataclass_fields__
     settings = catalog.validate(Settings, {k: cfg[k] for k in names if k in cfg}, "")
-    grid = settings.grid
-    if grid not in GRID_WORDS and not (grid.isdigit() and 1990 <= int(grid) <= 2100):
-        raise catalog.ConfigError(
-            f"grid={grid} is not a choice: auto, calculator, latest or a year (grid=2021)"
-        )
+    check_grid("grid", settings.grid)
     bounds.check_setting("pue", settings.pue)
     bounds.check_setting("ranks_per_node", settings.ranks_per_node)
+    if settings.export_dir:  # where the user ran the command, even with hydra.job.chdir=true
+        settings = replace(settings, export_dir=to_absolute_path(settings.export_dir))
     return settings
 
 
+def check_grid(key: str, grid: str) -> None:
+    if grid not in GRID_WORDS and not (grid.isdigit() and 1990 <= int(grid) <= 2100):
+        raise catalog.ConfigError(
+            f"{key}={grid} is not a choice: auto, calculator, latest or a year ({key}=2021)"
+        )
+
+
 def given_keys() -> set[str]:
-    """The keys the user set on the command line (model, region.pue, method, ...)."""
+    """The keys the user set or left out (~key) on the command line (model, region.pue, ...)."""
     return {o.split("=", 1)[0].lstrip("+~") for o in HydraConfig.get().overrides.task}
+
+
+def deleted_keys() -> set[str]:
+    """The keys the user left out with Hydra's ~key."""
+    return {o.split("=", 1)[0][1:] for o in HydraConfig.get().overrides.task if o[:1] == "~"}
 
 
 def table_options(cfg: DictConfig, settings: Settings, given: set[str]) -> tables.Options:
@@ -81,12 +95,17 @@ def table_options(cfg: DictConfig, settings: Settings, given: set[str]) -> table
         method = catalog.validate(Settings, {"method": table.get("method")}, "table").method
     if "table.grid" in given:
         grid = str(table.get("grid"))
+        check_grid("table.grid", grid)
     return tables.Options(method=method, grid=grid, pue=settings.pue)
 
 
-def refuse_what_cannot_apply(cfg: DictConfig, settings: Settings, given: set[str]) -> None:
-    """An option that cannot apply to what was asked is refused, saying what to do instead."""
+def refuse_what_cannot_apply(
+    cfg: DictConfig, settings: Settings, given: set[str], chosen: Mapping[str, Any]
+) -> None:
+    """An option that cannot apply to what was asked is refused, saying what to do instead.
+    ``chosen``: the option of each config group (Hydra's runtime choices)."""
     groups = {k for k in given if k in ("model", "hardware", "region", "provider")}
+    refuse_run_options(cfg, given, chosen)
     table = cfg.get("table")
     if table is not None:
         by_region = table.get("kind") == "by_region"
@@ -121,17 +140,59 @@ def refuse_what_cannot_apply(cfg: DictConfig, settings: Settings, given: set[str
         )
 
 
-def superseded(given: set[str]) -> set[str]:
-    """The config's run facts that a user's own numbers replace: of device-hours, devices and
-    hours, one follows from the other two, so the one the user did not give is dropped."""
-    facts = {k.split(".")[1] for k in given if k in RUN_FACTS}
-    if "device_hours" in facts:
-        if "hours" not in facts:
-            return {"hours"}
-        return set() if "devices" in facts else {"devices"}
-    if "hours" in facts:
-        return {"device_hours"}
-    return {"hours"} if "devices" in facts else set()
+# The groups whose fields change a run: a table applies them only where it has one run to
+# change (by_region spreads one run over every region); elsewhere they are refused.
+RUN_GROUPS = ("model", "hardware", "region", "provider", "embodied", "water", "compute")
+
+
+def refuse_run_options(cfg: DictConfig, given: set[str], chosen: Mapping[str, Any]) -> None:
+    """A field of a run (model.device_hours, region.carbon_intensity, embodied.lifetime_years,
+    ...) given where there is no one run to apply it to is refused, saying what would apply."""
+    fields = sorted(k for k in given if k.partition(".")[0] in RUN_GROUPS and "." in k)
+    if chosen.get("table") is None:
+        table_fields = sorted(k for k in given if k.startswith("table."))
+        if table_fields:
+            raise catalog.ConfigError(f"{table_fields[0]} needs a table: add table=<name>")
+        if fields and chosen.get("model") is None:
+            raise catalog.ConfigError(
+                f"{fields[0]} needs a run to apply to: add model=<name> (the seed's tables keep"
+                " their own inputs)"
+            )
+        return
+    table, name = cfg.table, chosen["table"]
+    by_region = table.get("kind") == "by_region"
+    if "table.regions" in given and not by_region:
+        raise catalog.ConfigError(
+            f"table.regions cannot apply to table={name}: it chooses the regions of"
+            " table=by_region; this table lists its own rows"
+        )
+    rows = len(table.get("rows") or [])
+    for key in fields:
+        group, _, field = key.partition(".")
+        if by_region:
+            if group in ("region", "provider"):
+                raise catalog.ConfigError(
+                    f"{key} cannot apply to table=by_region: each row is a region with its own"
+                    " figures; choose the regions with table.regions=<pattern>, or run one"
+                    f" region (model=<name> region=<name> {key}=...)"
+                )
+            continue
+        field = field.split(".")[0]
+        if group == "model" and field in ("device_hours", "devices", "hours"):
+            instead = f"set {field} per row in your own table (README: Your own table)"
+        elif group in ("region", "hardware"):
+            instead = (
+                f"set {group}: per row in your own table, or run one model (model=<name> {key}=...)"
+            )
+        else:
+            instead = (
+                f"run one model (model=<name> {key}=...) or spread one over every region"
+                f" (table=by_region model=<name> {key}=...)"
+            )
+        raise catalog.ConfigError(
+            f"{key} cannot apply to table={name}: its {rows} rows each keep their own run; "
+            + instead
+        )
 
 
 def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run:
@@ -144,9 +205,12 @@ def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run
             f"is required for region={chosen['region']} (give region.carbon_intensity=<gCO2eq/kWh>,"
             " and optionally region.pue=<PUE>)",
         )
-    model = replace(typed(cfg, "model", chosen["model"], given), **dict.fromkeys(superseded(given)))
+    given_values = given - deleted_keys()
+    facts = {k.split(".")[1] for k in given_values if k in RUN_FACTS}
+    model = typed(cfg, "model", chosen["model"], given)
+    model = replace(model, **dict.fromkeys(core.superseded(facts)))
     region = typed(cfg, "region", chosen["region"], given)
-    if "region.carbon_intensity" in given:
+    if "region.carbon_intensity" in given_values:
         # A figure the user gives for the site is the site's figure, whatever the vintage.
         region = replace(
             region,
@@ -200,7 +264,7 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
     if settings.codecarbon is not None:
         codecarbon_input(cfg, settings, given, out_dir, multirun)
         return
-    refuse_what_cannot_apply(cfg, settings, given)
+    refuse_what_cannot_apply(cfg, settings, given, HydraConfig.get().runtime.choices)
     fmt, width = settings.format, settings.latex.width.value
     if cfg.get("table") is not None:
         if multirun:
@@ -281,12 +345,15 @@ def codecarbon_input(
 def message(err: BaseException) -> str:
     """An error in one line: what went wrong, naming the field; an unexpected one says so."""
     text = (str(err).strip().splitlines() or [type(err).__name__])[0]
-    if isinstance(err, InputError | catalog.ConfigError | checks.OverrideError):
+    if isinstance(
+        err, InputError | catalog.ConfigError | checks.OverrideError | yamlfile.YamlFileError
+    ):
         return text
     if isinstance(
         err, HydraException | OmegaConfBaseException
     ):  # the command line, as Hydra read it
-        return f"cannot compose the config: {text}"
+        # as the user typed it: carbonspec adds ++ to set a schema field a file leaves out
+        return f"cannot compose the config: {text.replace('override ++', 'override ')}"
     return f"internal error: {type(err).__name__}: {text} (set {DEBUG}=1 for the traceback)"
 
 
@@ -378,10 +445,11 @@ def main() -> None:
             print(listing.listing(argv), end="")
             return
         argv = checks.with_home_expanded(argv)
-        checks.check(argv, multirun=bool({"-m", "--multirun"} & set(argv)))
-        checks.check_writable(argv)
+        line = checks.command_line(argv)  # Hydra's flags and grammar, then carbonspec's checks
+        checks.check(line.overrides, line.multirun, line.config_name)
+        checks.check_writable(line)
         sys.argv[1:] = checks.with_schema_keys(argv)
-    except (checks.OverrideError, catalog.ConfigError) as err:
+    except (checks.OverrideError, catalog.ConfigError, yamlfile.YamlFileError) as err:
         print(one_line(err), file=sys.stderr)
         sys.exit(2)
     # Hydra then raises what it cannot compose instead of printing a traceback: one line here.

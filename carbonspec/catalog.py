@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import difflib
 import enum
 import fnmatch
 import os
@@ -19,7 +20,7 @@ import tempfile
 import threading
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,7 +30,7 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from carbonspec import bounds, core
+from carbonspec import bounds, core, yamlfile
 from carbonspec import conf as _conf_package
 from carbonspec.schema import (
     Compute,
@@ -47,7 +48,6 @@ CONF_DIR = Path(_conf_package.__file__).parent
 # Where config files are looked up, first match wins: a user's own folders (Hydra's searchpath
 # or --config-dir), then the packaged conf/. See use_search_path().
 _search_dirs: list[Path] = [CONF_DIR]
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 T = TypeVar("T")
 SCHEMAS: dict[str, type] = {
     "hardware": Hardware,
@@ -73,7 +73,7 @@ class ParsedFiles:
 
     def __init__(self) -> None:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        self.path = base / "carbonspec" / f"parsed-{yaml.__version__}.pickle"
+        self.path = base / "carbonspec" / f"parsed-{yaml.__version__}-{yamlfile.RULES}.pickle"
         self.entries: dict[str, tuple[int, int, Any]] | None = None
         self.changed = False
 
@@ -86,8 +86,7 @@ class ParsedFiles:
         hit = self.entries.get(key)
         if hit is not None and hit[:2] == (stat.st_mtime_ns, stat.st_size):
             return hit[2]  # read-only, like everything _read returns
-        with open(path, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=_Loader) or {}
+        data = yamlfile.load(path)
         self.entries[key] = (stat.st_mtime_ns, stat.st_size, data)
         self.changed = True
         return data
@@ -158,10 +157,22 @@ def matching(group: str, pattern: str) -> list[str]:
 
 
 def require_option(group: str, name: str) -> None:
-    if name not in options(group):
-        raise ConfigError(
-            f"unknown {group} '{name}'. Valid {group} options: {', '.join(options(group))}"
-        )
+    valid = options(group)
+    if name not in valid:
+        shown = ", ".join(valid) if len(valid) <= 40 else f"{len(valid)} options (list={group})"
+        raise ConfigError(f"unknown {group} '{name}'.{did_you_mean(name, valid)} Valid: {shown}")
+
+
+def did_you_mean(name: str, valid: list[str]) -> str:
+    """ " Did you mean a or b?" with the closest valid names, capitals aside; or ""."""
+    lowered = {v.lower(): v for v in valid}
+    key = str(name).lower()
+    if key in lowered:
+        close = [lowered[key]]
+    else:
+        close = [v for low, v in lowered.items() if key and low.startswith(key)]
+        close = close or [lowered[m] for m in difflib.get_close_matches(key, lowered, 3, 0.6)]
+    return f" Did you mean {' or '.join(close[:3])}?" if close else ""
 
 
 @cache
@@ -179,7 +190,8 @@ def body(group: str, name: str) -> dict[str, Any]:
 def default_choices(group: str, name: str) -> dict[str, str]:
     """The ``override /group: option`` entries of a config's defaults list."""
     chosen: dict[str, str] = {}
-    for entry in _read(group, name).get("defaults", []):
+    entries = _read(group, name).get("defaults")
+    for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict):
             for key, value in entry.items():
                 chosen[key.removeprefix("override").strip().lstrip("/").split("@")[0]] = value
@@ -198,6 +210,9 @@ def validate(schema: type[T], node: Any, where: str) -> T:
         merged = OmegaConf.merge(_structured(schema), node)
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
     except OmegaConfBaseException as err:
+        problem = shape_problem(schema, node, "")
+        if problem:  # a list where a mapping belongs, or the other way round: say which
+            raise ConfigError(f"invalid {where}: {problem}") from None
         key = getattr(err, "full_key", None) or ""
         reason = str(err).splitlines()[0]
         raise ConfigError(f"invalid {'.'.join(filter(None, [where, key]))}: {reason}") from None
@@ -210,6 +225,31 @@ def validate(schema: type[T], node: Any, where: str) -> T:
         raise ConfigError(
             f"invalid {where}: {path} must be {rule} (got {core.shown(value)})"
         ) from None
+
+
+def shape_problem(kind: Any, value: Any, path: str) -> str | None:
+    """Where config data has a list for a mapping, or a mapping or a bare value for a list,
+    against a schema type: the field and what was found; None if the shapes fit."""
+    kind = non_optional(kind)
+    if value is None:
+        return None
+    is_list = isinstance(value, Sequence) and not isinstance(value, str)
+    is_mapping = isinstance(value, Mapping)
+    found = "a list" if is_list else "a mapping" if is_mapping else f"{value!r:.40}"
+    if typing.get_origin(kind) is list:
+        if not is_list:
+            return f"{path or 'the file'} must be a list (- item lines), not {found}"
+        (item,) = typing.get_args(kind)
+        problems = (shape_problem(item, v, f"{path}[{i}]") for i, v in enumerate(value))
+        return next((p for p in problems if p), None)
+    fields = field_types(kind)
+    if fields is None and typing.get_origin(kind) is not dict:
+        return None
+    if not is_mapping:
+        return f"{path or 'the file'} must be a mapping of key: value lines, not {found}"
+    inner = ((k, v) for k, v in value.items() if fields and k in fields)
+    problems = (shape_problem(fields[k], v, f"{path}.{k}".lstrip(".")) for k, v in inner)
+    return next((p for p in problems if p), None)
 
 
 def too_large(data: Any, path: str) -> tuple[str, int] | None:
@@ -291,8 +331,19 @@ def model_choice(model: str) -> Choice:
 @cache
 def primary_defaults() -> dict[str, str]:
     """The group choices in conf/config.yaml's defaults list (hardware, region, ...)."""
-    entries = read_root("config").get("defaults", [])
+    return defaults_of(read_root("config"))
+
+
+def defaults_of(config: dict[str, Any]) -> dict[str, str]:
+    """The plain ``group: option`` entries of a config's defaults list."""
+    entries = config.get("defaults")
+    entries = entries if isinstance(entries, list) else []
     return {k: v for e in entries if isinstance(e, dict) for k, v in e.items() if " " not in k}
+
+
+def has_root(name: str) -> bool:
+    """Whether a file ``<name>.yaml`` is at the top of a config folder (a primary config)."""
+    return _find(f"{name}.yaml").is_file()
 
 
 def region_provider(region: str) -> str:
@@ -315,8 +366,7 @@ def provider_regions(provider: str) -> list[tuple[str, Region]]:
 @cache
 def read_root(name: str) -> dict[str, Any]:
     """A file at the top of conf/ that is not a config group (references, equivalents)."""
-    with open(_find(f"{name}.yaml"), encoding="utf-8") as f:
-        return yaml.load(f, Loader=_Loader)
+    return yamlfile.load(_find(f"{name}.yaml"))
 
 
 # -- Public listings: carbonspec.catalog.models(), regions(pattern), hardware() -------------------

@@ -158,6 +158,19 @@ def require_finite_result(name: str, value: float | None) -> None:
         raise InputError(name, None, "is too large to compute: check the inputs' magnitudes")
 
 
+def superseded(given: set[str]) -> set[str]:
+    """Of a run's device_hours, devices and hours, the ones a user's own figures replace: one
+    follows from the other two, so the one the user did not give is dropped (device_hours=1000
+    alone drops the config's hours, keeping its device count to show)."""
+    if "device_hours" in given:
+        if "hours" not in given:
+            return {"hours"}
+        return set() if "devices" in given else {"devices"}
+    if "hours" in given:
+        return {"device_hours"}
+    return {"hours"} if "devices" in given else set()
+
+
 def device_hours_of(
     device_hours: float | None, devices: float | None, hours: float | None
 ) -> float:

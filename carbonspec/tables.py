@@ -135,6 +135,7 @@ def build_from(
     uncertainty: Uncertainty | None = None,
 ) -> Table:
     uncertainty = uncertainty or catalog.load("uncertainty", "default")
+    check_row_names(spec, name)
     if spec.get("kind") in ("footprint", "compute", "validation"):
         # the evaluation tables build on this module's rows and footnotes: imported here
         from carbonspec import evaluation
@@ -168,6 +169,22 @@ def build_from(
         else None
     )
     return from_spec(spec, name, rows, notes, summary, footer)
+
+
+def check_row_names(spec: dict[str, Any], name: str) -> None:
+    """Every model, hardware and region a row names exists; if not, the table, the row and the
+    field are named, with the closest names."""
+    for number, row in enumerate(spec.get("rows") or [], start=1):
+        for group in ("model", "hardware", "region"):
+            value = row.get(group)
+            if value is None or (group == "model" and value in catalog.options(group)):
+                continue
+            valid = catalog.options(group)
+            if str(value) not in valid:
+                raise catalog.ConfigError(
+                    f"table '{name}', row {number}: {group}: unknown {group} '{value}'."
+                    f"{catalog.did_you_mean(str(value), valid)} (list={group} shows them all)"
+                )
 
 
 def from_spec(
@@ -240,7 +257,8 @@ def run_for(
     choice = catalog.model_choice(model_key)
     model: Model = catalog.load("model", model_key)
     facts = {k: row[k] for k in ("device_hours", "devices", "hours") if k in row}
-    model = replace(model, **facts)
+    # a row's own run length replaces the model's, as on the command line
+    model = replace(model, **dict.fromkeys(core.superseded(set(facts))), **facts)
     run_hardware_key, run_hardware = own_hardware(model_key)
     hardware_key = row.get("hardware") or run_hardware_key
     hardware = catalog.load("hardware", hardware_key)
@@ -622,7 +640,9 @@ def region_rows(template: Run, pattern: str = "*") -> tuple[list[dict], list[dic
     """The run in every region matching the pattern, and the regions left out, with why."""
     rows, skipped = [], []
     for region_key in catalog.matching("region", pattern):
-        region = catalog.load_fast("region", region_key)
+        # a packaged region is checked by the test suite; a user's own is validated, by name
+        packaged = catalog.is_packaged("region", region_key)
+        region = (catalog.load_fast if packaged else catalog.load)("region", region_key)
         if region.requires_input or region.unavailable:
             skipped.append({"region": region_key, "reason": region.unavailable or "needs input"})
             continue
@@ -634,5 +654,11 @@ def region_rows(template: Run, pattern: str = "*") -> tuple[list[dict], list[dic
             provider_key=provider_key,
             provider=catalog.load_fast("provider", provider_key),
         )
-        rows.append(estimate(run, catalog.provider_regions(provider_key)))
+        try:
+            rows.append(estimate(run, catalog.provider_regions(provider_key)))
+        except core.InputError as err:  # a region's own figure: name the region's file
+            if not err.field.startswith(("region", "provider")):
+                raise
+            path = catalog.path_of("region", region_key)
+            raise catalog.ConfigError(f"region '{region_key}' ({path}): {err}") from None
     return rows, skipped

@@ -140,6 +140,73 @@ def test_ctrl_c_leaves_a_summary_of_the_finished_jobs(tmp_path):
     assert "did not run" in err and "Did not run" in (sweep_dir / "summary.md").read_text()
 
 
+def start_glob_sweep(folder):
+    """A sweep over every region, in a process of its own; returned once some jobs are done."""
+    env = {k: v for k, v in os.environ.items() if k != "CARBONSPEC_DEBUG"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "carbonspec", "-m", "model=gpt3", "region=glob(*)"],
+        cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    while len(list(folder.glob("outputs/sweeps/*/*/*/result.json"))) < 3:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    return proc
+
+
+def jobs_with_a_record(sweep_dir):
+    return [
+        job
+        for job in sweep_dir.iterdir()
+        if job.is_dir() and any((job / f"{kind}.json").exists() for kind in sweep.KINDS)
+    ]
+
+
+def test_a_glob_sweep_killed_outright_is_rebuilt_counting_every_job_that_never_ran(tmp_path):
+    """kill -9 leaves no summary; the rebuild counts the jobs of the glob's expansion (one per
+    region in the catalog) that left no record."""
+    proc = start_glob_sweep(tmp_path)
+    proc.kill()
+    proc.communicate(timeout=600)
+    (sweep_dir,) = tmp_path.glob("outputs/sweeps/*/*")
+    assert not list(sweep_dir.glob("summary.*"))
+    never_ran = len(catalog.options("region")) - len(jobs_with_a_record(sweep_dir))
+    assert never_ran > 0
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "carbonspec.sweep", str(sweep_dir)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )  # fmt: skip
+    assert rebuilt.returncode == 1 and "Traceback" not in rebuilt.stderr
+    assert f"Did not run: {never_ran} job(s)" in rebuilt.stdout
+    summary = json.loads((sweep_dir / "summary.json").read_text())
+    assert summary["summary"]["did_not_run"] == never_ran
+
+
+def test_sigterm_ends_a_sweep_with_its_summary_and_exit_143(tmp_path):
+    """A batch system's time limit (SIGTERM) is Ctrl-C's twin: the finished jobs summarised,
+    the rest counted, exit 128 + 15."""
+    proc = start_glob_sweep(tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 143 and "Traceback" not in err
+    (sweep_dir,) = tmp_path.glob("outputs/sweeps/*/*")
+    never_ran = len(catalog.options("region")) - len(jobs_with_a_record(sweep_dir))
+    assert err.strip().splitlines()[-1] == (
+        f"carbonspec: terminated (SIGTERM); {never_ran} job(s) did not run"
+    )
+    summary = json.loads((sweep_dir / "summary.json").read_text())
+    assert summary["rows"] and summary["summary"]["did_not_run"] == never_ran
+    assert f"Did not run: {never_ran} job(s)" in (sweep_dir / "summary.md").read_text()
+
+
+def test_the_job_list_is_written_before_the_first_job(cli, tmp_path):
+    assert cli("-m", "model=gpt3,bloom", "region=glob(aws-us-*)").returncode == 0
+    (jobs,) = tmp_path.glob("outputs/sweeps/*/*/jobs.json")
+    listed = json.loads(jobs.read_text())["jobs"]
+    regions = catalog.matching("region", "aws-us-*")
+    assert len(listed) == 2 * len(regions)
+    assert sorted(job[1] for job in listed) == sorted(f"region={r}" for r in regions * 2)
+
+
 def test_the_rebuild_survives_a_truncated_record_and_counts_missing_jobs(cli, tmp_path):
     assert cli("-m", "model=gpt3", "region=aws-us-east-1,aws-us-west-2,ovh-gra").returncode == 0
     _, sweep_dir = summary_of(tmp_path)

@@ -9,7 +9,12 @@
     bare app with Hydra's own basic sweeper, which composes each job twice (target <= 1.0x);
 (c) every region x the 21 seed models estimated in one process vs one estimate (target <= 2x);
 (d) the by-region table of every region, with its figure, vs one estimate (target <= 2x);
-(e) time to the first job of `-m model=gpt3 'region=glob(*)'` (target <= 5 s).
+(e) time to the first job of `-m model=gpt3 'region=glob(*)'` (target <= 5 s);
+(f) the Python API in a loop: 200 distinct estimates (regions x device-hours x hardware) in one
+    process after its first call, vs the same number of `python -m carbonspec` processes
+    (target: >= 100 estimates per second);
+(g) carbonspec.sweep over every region x the 21 seed models, in one process (import included),
+    vs (c), today's fast path over the same rows (target <= 1.5x), and vs as many processes.
 Medians of --repeat runs. Printed, not asserted: timings belong to the machine, not the tests.
 """
 
@@ -42,6 +47,28 @@ for key in models + ["gopher"]:
                    uncertainty)
     rows += len(tables.region_rows(template)[0])
 print(rows)
+"""
+
+
+API_LOOP = """
+import itertools, sys, time
+import carbonspec
+carbonspec.estimate(model="llama2_70b")  # the first call pays for the imports
+regions = [r.name for r in carbonspec.catalog.regions("aws-*")][:10]
+hours = ["model.device_hours=1e5", "model.device_hours=2.5e5", "model.device_hours=5e5",
+         "model.device_hours=2e6", "model.device_hours=1e6"]
+hardware = [None, "h100_sxm", "b200", "a100_sxm4_40gb"]
+inputs = list(itertools.product(regions, hours, hardware))
+start = time.perf_counter()
+values = {carbonspec.estimate(model="llama2_70b", region=r, hardware=h, overrides=[o]).emissions_t
+          for r, o, h in inputs}
+print(len(inputs), time.perf_counter() - start, len(values))
+"""
+API_SWEEP = f"""
+import carbonspec
+from carbonspec import catalog
+models = [row["model"] for t in {SEED_TABLES!r} for row in catalog.read_plain("table", t)["rows"]]
+print(len(carbonspec.sweep(model=models + ["gopher"], region="*").rows))
 """
 
 
@@ -129,6 +156,28 @@ def main() -> None:
             starts.append(first_job(sweep_all, folder))
         first = statistics.median(starts)
         print(f"(e) first job of a glob(*) sweep after {first:.2f} s (target <= 5)")
+
+        loops = [
+            subprocess.run(
+                [py, "-c", API_LOOP], cwd=cwd, capture_output=True, text=True, check=True
+            ).stdout.split()  # fmt: skip
+            for _ in range(args.repeat)
+        ]
+        n, loop = int(loops[0][0]), statistics.median(float(run[1]) for run in loops)
+        print(
+            f"(f) API loop: {n} distinct estimates in {loop:.3f} s ({n / loop:.0f} per second,"
+            f" target >= 100) vs {n} processes {n * one:.1f} s (one: {one:.3f} s)"
+        )
+        print(f"    ratio {loop / (n * one):.4f}")
+
+        api_sweep = median_time([py, "-c", API_SWEEP], cwd, args.repeat)
+        print(
+            f"(g) carbonspec.sweep, every region x the 21 seed models ({n_rows.stdout.strip()}"
+            f" rows), one process: {api_sweep:.3f} s vs (c) {fast:.3f} s"
+        )
+        print(f"    ratio {api_sweep / fast:.2f} (target <= 1.5)")
+        rows = int(n_rows.stdout.strip())
+        print(f"    vs {rows} processes ({rows * one:.0f} s): ratio {api_sweep / (rows * one):.5f}")
 
 
 if __name__ == "__main__":

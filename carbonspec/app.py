@@ -13,29 +13,43 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
+from hydra.experimental.callback import Callback
 from hydra.plugins.config_source import ConfigSource
 from hydra.plugins.search_path_plugin import SearchPathPlugin
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import RunMode
+from hydra.utils import to_absolute_path
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from carbonspec import catalog, checks, figures, listing, outputs, sweep, tables
-from carbonspec.core import InputError, NotEstimable, require_pue
+from carbonspec import (
+    bounds,
+    catalog,
+    checks,
+    configfiles,
+    figures,
+    listing,
+    outputs,
+    runs,
+    sweep,
+    tables,
+)
+from carbonspec.core import InputError, NotEstimable
 from carbonspec.estimate import Run, estimate
 from carbonspec.schema import GRID_WORDS, Format, Settings
 
+if TYPE_CHECKING:
+    from carbonspec import ownwork
+
 DEBUG = "CARBONSPEC_DEBUG"
-RUN_FACTS = ("model.device_hours", "model.devices", "model.hours")
-REGIONAL = ("region", "provider")  # what a by-region table varies: a command-line region.pue too
-ASSUMPTIONS = ("embodied", "water", "compute")
 TABLE_FORMATS = {Format.text, Format.markdown, Format.latex, Format.csv, Format.json, Format.bibtex}
 ESTIMATE_FORMATS = {
     Format.text, Format.json, Format.latex, Format.csv, Format.model_card, Format.bibtex
@@ -46,19 +60,29 @@ def settings_of(cfg: DictConfig) -> Settings:
     """The top-level options (method, grid, pue, format, ...), checked by their schema."""
     names = Settings.__dataclass_fields__
     settings = catalog.validate(Settings, {k: cfg[k] for k in names if k in cfg}, "")
-    grid = settings.grid
-    if grid not in GRID_WORDS and not (grid.isdigit() and 1990 <= int(grid) <= 2100):
-        raise catalog.ConfigError(
-            f"grid={grid} is not a choice: auto, calculator, latest or a year (grid=2021)"
-        )
-    if settings.pue is not None:
-        require_pue("pue", settings.pue)
+    check_grid("grid", settings.grid)
+    bounds.check_setting("pue", settings.pue)
+    bounds.check_setting("ranks_per_node", settings.ranks_per_node)
+    if settings.export_dir:  # where the user ran the command, even with hydra.job.chdir=true
+        settings = replace(settings, export_dir=to_absolute_path(settings.export_dir))
     return settings
 
 
+def check_grid(key: str, grid: str) -> None:
+    if grid not in GRID_WORDS and not (grid.isdigit() and 1990 <= int(grid) <= 2100):
+        raise catalog.ConfigError(
+            f"{key}={grid} is not a choice: auto, calculator, latest or a year ({key}=2021)"
+        )
+
+
 def given_keys() -> set[str]:
-    """The keys the user set on the command line (model, region.pue, method, ...)."""
+    """The keys the user set or left out (~key) on the command line (model, region.pue, ...)."""
     return {o.split("=", 1)[0].lstrip("+~") for o in HydraConfig.get().overrides.task}
+
+
+def deleted_keys() -> set[str]:
+    """The keys the user left out with Hydra's ~key."""
+    return {o.split("=", 1)[0][1:] for o in HydraConfig.get().overrides.task if o[:1] == "~"}
 
 
 def table_options(cfg: DictConfig, settings: Settings, given: set[str]) -> tables.Options:
@@ -71,12 +95,17 @@ def table_options(cfg: DictConfig, settings: Settings, given: set[str]) -> table
         method = catalog.validate(Settings, {"method": table.get("method")}, "table").method
     if "table.grid" in given:
         grid = str(table.get("grid"))
+        check_grid("table.grid", grid)
     return tables.Options(method=method, grid=grid, pue=settings.pue)
 
 
-def refuse_what_cannot_apply(cfg: DictConfig, settings: Settings, given: set[str]) -> None:
-    """An option that cannot apply to what was asked is refused, saying what to do instead."""
+def refuse_what_cannot_apply(
+    cfg: DictConfig, settings: Settings, given: set[str], chosen: Mapping[str, Any]
+) -> None:
+    """An option that cannot apply to what was asked is refused, saying what to do instead.
+    ``chosen``: the option of each config group (Hydra's runtime choices)."""
     groups = {k for k in given if k in ("model", "hardware", "region", "provider")}
+    refuse_run_options(cfg, given, chosen)
     table = cfg.get("table")
     if table is not None:
         by_region = table.get("kind") == "by_region"
@@ -111,59 +140,73 @@ def refuse_what_cannot_apply(cfg: DictConfig, settings: Settings, given: set[str
         )
 
 
-def superseded(given: set[str]) -> set[str]:
-    """The config's run facts that a user's own numbers replace: of device-hours, devices and
-    hours, one follows from the other two, so the one the user did not give is dropped."""
-    facts = {k.split(".")[1] for k in given if k in RUN_FACTS}
-    if "device_hours" in facts:
-        if "hours" not in facts:
-            return {"hours"}
-        return set() if "devices" in facts else {"devices"}
-    if "hours" in facts:
-        return {"device_hours"}
-    return {"hours"} if "devices" in facts else set()
+# The groups whose fields change a run: a table applies them only where it has one run to
+# change (by_region spreads one run over every region); elsewhere they are refused.
+RUN_GROUPS = ("model", "hardware", "region", "provider", "embodied", "water", "compute")
+
+
+def refuse_run_options(cfg: DictConfig, given: set[str], chosen: Mapping[str, Any]) -> None:
+    """A field of a run (model.device_hours, region.carbon_intensity, embodied.lifetime_years,
+    ...) given where there is no one run to apply it to is refused, saying what would apply."""
+    fields = sorted(k for k in given if k.partition(".")[0] in RUN_GROUPS and "." in k)
+    if chosen.get("table") is None:
+        table_fields = sorted(k for k in given if k.startswith("table."))
+        if table_fields:
+            raise catalog.ConfigError(f"{table_fields[0]} needs a table: add table=<name>")
+        if fields and chosen.get("model") is None:
+            raise catalog.ConfigError(
+                f"{fields[0]} needs a run to apply to: add model=<name> (the seed's tables keep"
+                " their own inputs)"
+            )
+        return
+    table, name = cfg.table, chosen["table"]
+    by_region = table.get("kind") == "by_region"
+    if "table.regions" in given and not by_region:
+        raise catalog.ConfigError(
+            f"table.regions cannot apply to table={name}: it chooses the regions of"
+            " table=by_region; this table lists its own rows"
+        )
+    rows = len(table.get("rows") or [])
+    for key in fields:
+        group, _, field = key.partition(".")
+        if by_region:
+            if group in ("region", "provider"):
+                raise catalog.ConfigError(
+                    f"{key} cannot apply to table=by_region: each row is a region with its own"
+                    " figures; choose the regions with table.regions=<pattern>, or run one"
+                    f" region (model=<name> region=<name> {key}=...)"
+                )
+            continue
+        field = field.split(".")[0]
+        if group == "model" and field in ("device_hours", "devices", "hours"):
+            instead = f"set {field} per row in your own table (README: Your own table)"
+        elif group in ("region", "hardware"):
+            instead = (
+                f"set {group}: per row in your own table, or run one model (model=<name> {key}=...)"
+            )
+        else:
+            instead = (
+                f"run one model (model=<name> {key}=...) or spread one over every region"
+                f" (table=by_region model=<name> {key}=...)"
+            )
+        raise catalog.ConfigError(
+            f"{key} cannot apply to table={name}: its {rows} rows each keep their own run; "
+            + instead
+        )
 
 
 def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run:
-    """The composed config as a typed Run; bad fields fail here, naming themselves."""
+    """The composed config as a typed Run (carbonspec.runs); bad fields fail here, naming
+    themselves."""
     chosen = HydraConfig.get().runtime.choices
-    if OmegaConf.is_missing(cfg.region, "carbon_intensity"):
-        raise NotEstimable(
-            "region.carbon_intensity",
-            None,
-            f"is required for region={chosen['region']} (give region.carbon_intensity=<gCO2eq/kWh>,"
-            " and optionally region.pue=<PUE>)",
-        )
     files = composed(chosen)
-
-    def typed_group(group: str) -> Any:
-        return typed(cfg, group, chosen[group], given, files)
-
-    model = replace(typed_group("model"), **dict.fromkeys(superseded(given)))
-    region = typed_group("region")
-    if "region.carbon_intensity" in given:
-        # A figure the user gives for the site is the site's figure, whatever the vintage.
-        region = replace(
-            region,
-            grid_years=[],
-            in_calculator=False,
-            carbon_intensity_year=None,
-            carbon_intensity_source="given on the command line",
-        )
-    return Run(
-        model_key=chosen["model"],
-        model=model,
-        hardware_key=chosen["hardware"],
-        hardware=typed_group("hardware"),
-        region_key=chosen["region"],
-        region=region,
-        provider_key=chosen["provider"],
-        provider=typed_group("provider"),
-        uncertainty=typed_group("uncertainty"),
-        method=settings.method,
-        grid=settings.grid,
-        pue=settings.pue,
-        **{group: typed_group(group) for group in ASSUMPTIONS},
+    return runs.run_of(
+        chosen,
+        lambda group: typed(cfg, group, chosen[group], given, files),
+        settings,
+        given,
+        deleted_keys(),
+        intensity_missing=OmegaConf.is_missing(cfg.region, "carbon_intensity"),
     )
 
 
@@ -204,29 +247,20 @@ def typed(
 def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
     settings = settings_of(cfg)
     given = given_keys()
-    refuse_what_cannot_apply(cfg, settings, given)
+    if settings.codecarbon is not None:
+        codecarbon_input(cfg, settings, given, out_dir, multirun)
+        return
+    refuse_what_cannot_apply(cfg, settings, given, HydraConfig.get().runtime.choices)
     fmt, width = settings.format, settings.latex.width.value
     if cfg.get("table") is not None:
         if multirun:
             raise catalog.ConfigError("a table is one output, not a sweep: run it without -m")
-        chosen = HydraConfig.get().runtime.choices
-        node = OmegaConf.to_container(cfg.table, resolve=True)
-        # a by-region table is one run in every region: the run as composed, overrides included
-        template = None
-        if node.get("kind") == "by_region" and cfg.get("model") is not None:
-            template = tables.Template(
-                run_from_config(cfg, settings, given),
-                {g: chosen[g] for g in ("model", "hardware") if g in given},
-                {
-                    k: plain(OmegaConf.select(cfg, k))
-                    for k in given
-                    if "." in k and k.split(".")[0] in REGIONAL
-                },
-            )
-        uncertainty = typed(cfg, "uncertainty", chosen["uncertainty"], given, composed(chosen))
-        options = table_options(cfg, settings, given)
-        result = tables.build(node, chosen["table"], options, uncertainty, template)
-        outputs.emit_tables([result], fmt, out_dir, settings.export_dir, width)
+        table = table_from_config(cfg, settings, given, HydraConfig.get().runtime.choices)
+        outputs.emit_tables([table], fmt, out_dir, settings.export_dir, width)
+        if cfg.table.get("kind") == "project":  # your own work: and its paragraph
+            from carbonspec import project
+
+            project.emit_paragraph(table, fmt, out_dir, settings.export_dir)
     elif cfg.get("model") is not None:
         run = run_from_config(cfg, settings, given)
         overrides = list(HydraConfig.get().overrides.task)
@@ -243,20 +277,81 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         outputs.emit_tables(results, fmt, out_dir, settings.export_dir, width)
 
 
-def plain(value: Any) -> Any:
-    """A value from Hydra's config as plain data."""
-    return OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+def table_from_config(
+    cfg: DictConfig, settings: Settings, given: set[str], chosen: Mapping[str, Any]
+) -> tables.Table:
+    """The table as composed (the command line's and carbonspec.table's): a table of rows, one
+    run in every region (by_region: the run as composed, overrides included), or a project."""
+    node = OmegaConf.to_container(cfg.table, resolve=True)
+    assert isinstance(node, dict)
+    if node.get("kind") == "project":  # your own work: parts, subtotals and a paragraph
+        from carbonspec import project  # imported when asked for: start-up stays short
+
+        return project.project_table(node, chosen["table"], own_assumptions(cfg, settings))
+    template = None
+    if node.get("kind") == "by_region" and cfg.get("model") is not None:
+        template = tables.Template(
+            run_from_config(cfg, settings, given),
+            {g: chosen[g] for g in ("model", "hardware") if g in given},
+        )
+    uncertainty = typed(cfg, "uncertainty", chosen["uncertainty"], given, composed(chosen))
+    options = table_options(cfg, settings, given)
+    return tables.build(node, chosen["table"], options, uncertainty, template)
+
+
+def own_assumptions(cfg: DictConfig, settings: Settings) -> ownwork.Assumptions:
+    """The assumptions of one's own work as composed (uncertainty, embodied, water, compute,
+    power) and the method options."""
+    from carbonspec import ownwork
+
+    chosen, given = HydraConfig.get().runtime.choices, given_keys()
+    files = composed(chosen)
+    return ownwork.Assumptions(
+        **{g: typed(cfg, g, chosen[g], given, files) for g in ("uncertainty", *runs.ASSUMPTIONS)},
+        method=settings.method,
+        grid=settings.grid,
+        pue=settings.pue,
+    )
+
+
+def codecarbon_input(
+    cfg: DictConfig, settings: Settings, given: set[str], out_dir: Path, multirun: bool
+) -> None:
+    """codecarbon=path: your own runs, as codecarbon logged them (carbonspec.ownwork)."""
+    refused = sorted(k for k in given if k in ("model", "table", "provider"))
+    if refused or multirun:
+        what = ", ".join(f"{k}=" for k in refused) or "-m"
+        raise catalog.ConfigError(
+            f"{what} cannot apply to codecarbon=: the runs come from the file (hardware=,"
+            " region=, pue= and power.scope= apply to all of them)"
+        )
+    from carbonspec import ownwork
+
+    chosen = HydraConfig.get().runtime.choices
+    a = own_assumptions(cfg, settings)
+    a = replace(
+        a,
+        hardware=chosen["hardware"] if "hardware" in given else None,
+        region=chosen["region"] if "region" in given else None,
+    )
+    ownwork.emit_codecarbon(
+        Path(settings.codecarbon), settings.ranks_per_node, a, settings.format, out_dir,
+        settings.export_dir, settings.latex.width.value,
+    )  # fmt: skip
 
 
 def message(err: BaseException) -> str:
     """An error in one line: what went wrong, naming the field; an unexpected one says so."""
     text = (str(err).strip().splitlines() or [type(err).__name__])[0]
-    if isinstance(err, InputError | catalog.ConfigError | checks.OverrideError):
+    if isinstance(
+        err, InputError | catalog.ConfigError | checks.OverrideError | configfiles.ConfigFileError
+    ):
         return text
     if isinstance(
         err, HydraException | OmegaConfBaseException
     ):  # the command line, as Hydra read it
-        return f"cannot compose the config: {text}"
+        # as the user typed it: carbonspec adds ++ to set a schema field a file leaves out
+        return f"cannot compose the config: {text.replace('override ++', 'override ')}"
     return f"internal error: {type(err).__name__}: {text} (set {DEBUG}=1 for the traceback)"
 
 
@@ -299,16 +394,43 @@ def search_dirs(sources: Any) -> list[Path]:
     return dirs
 
 
+class RunFolders(Callback):
+    """Notes, before Hydra makes a run's folder, which of its folders exist already (Hydra calls
+    this from hydra.callbacks in config.yaml), so that a failed run removes only what it made."""
+
+    existing: Path | None = None  # the deepest folder on the run folder's path that existed
+    config_copy: Path | None = None  # Hydra's copy of the config (.hydra), if this run makes it
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        run_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
+        existing = run_dir
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        subdir = config.hydra.output_subdir
+        copy = run_dir / str(subdir) if subdir is not None else None
+        RunFolders.existing = existing
+        RunFolders.config_copy = copy if copy is not None and not copy.exists() else None
+
+
 def discard(run_dir: Path) -> None:
-    """A run that failed leaves nothing behind: its folder (which holds only Hydra's copy of the
-    config) goes, and so do the folders above it that it leaves empty."""
-    if not run_dir.is_dir() or {p.name for p in run_dir.iterdir()} - {".hydra"}:
+    """A run that failed leaves nothing behind that it made: Hydra's copy of the config, then
+    the folders Hydra made for the run, as long as they are empty. A folder that existed before
+    the run stays, whatever it holds; without RunFolders' note nothing is removed."""
+    existing, copy = RunFolders.existing, RunFolders.config_copy
+    RunFolders.existing = RunFolders.config_copy = None
+    if existing is None or not run_dir.is_dir():
         return
-    shutil.rmtree(run_dir, ignore_errors=True)
-    for parent in run_dir.resolve().parents:
-        if parent == Path.cwd() or not parent.is_relative_to(Path.cwd()) or any(parent.iterdir()):
+    if {p.name for p in run_dir.iterdir()} - ({copy.name} if copy is not None else set()):
+        return  # the run wrote something before it failed: keep it all
+    if copy is not None:
+        shutil.rmtree(copy, ignore_errors=True)
+    folder = run_dir
+    while folder != existing and folder.is_relative_to(existing):
+        try:
+            folder.rmdir()  # only an empty folder: anything written meanwhile stays
+        except OSError:
             break
-        parent.rmdir()
+        folder = folder.parent
 
 
 def make_sweeper_discoverable() -> None:
@@ -349,10 +471,12 @@ def main() -> None:
             if listing.requested(argv):
                 print(listing.listing(argv), end="")
                 return
-            checks.check(argv, multirun=bool({"-m", "--multirun"} & set(argv)))
-        checks.check_writable(argv)
+            argv = checks.with_home_expanded(argv)
+            line = checks.command_line(argv)  # Hydra's flags and grammar, then carbonspec's
+            checks.check(line.overrides, line.multirun, line.config_name)
+        checks.check_writable(line)
         sys.argv[1:] = checks.with_schema_keys(argv)
-    except (checks.OverrideError, catalog.ConfigError) as err:
+    except (checks.OverrideError, catalog.ConfigError, configfiles.ConfigFileError) as err:
         print(one_line(err), file=sys.stderr)
         sys.exit(2)
     # Hydra then raises what it cannot compose instead of printing a traceback: one line here.

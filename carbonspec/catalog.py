@@ -17,8 +17,9 @@ that uses anything else (tests/test_composition.py builds every packaged model b
   primary list from its end, so such an override applies to the groups listed before its own,
   and the first one registered wins: the command line's, then the later group's (a model's
   region beats the primary's; a model's ``override /provider`` beats its region's);
-- files are looked up in Hydra's search order: ``--config-dir`` folders, the packaged conf/, then
-  ``hydra.searchpath`` folders; the first that has the file wins.
+- files are looked up in Hydra's search order: the packaged conf/, then the ``--config-dir``
+  folder, then ``hydra.searchpath`` folders; the first that has the file wins (a user's file
+  of the same name as a packaged one is not read, in Hydra as here).
 
 Interpolations (``${...}``), other package headers, other defaults entries (optional, nested or
 renamed groups, option lists) are refused, naming the file.
@@ -27,15 +28,18 @@ renamed groups, option lists) are refused, naming the file.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import enum
 import fnmatch
 import hashlib
 import os
 import re
+import sys
+import threading
 import types
 import typing
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache, wraps
@@ -45,14 +49,15 @@ from typing import Any, TypeVar
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from carbonspec import bounds, configfiles, core
 from carbonspec import conf as _conf_package
-from carbonspec import configfiles
 from carbonspec.configfiles import MISSING, Parsed
 from carbonspec.schema import (
     Compute,
     Embodied,
     Hardware,
     Model,
+    Power,
     Provider,
     Region,
     Uncertainty,
@@ -63,8 +68,9 @@ CONF_DIR = Path(_conf_package.__file__).parent
 _CONF = str(CONF_DIR)
 PRIMARY = "config"
 SELF = "_self_"
-# Where config files are looked up, first match wins, in Hydra's order: --config-dir folders,
-# the packaged conf/, hydra.searchpath folders. See use_search_path().
+COMMAND_LINE = "the command line"  # the owner of the values set on top of the files
+# Where config files are looked up, first match wins, in Hydra's order: the packaged conf/,
+# the --config-dir folder, hydra.searchpath folders. See use_search_path().
 _search_dirs: list[Path] = [CONF_DIR]
 T = TypeVar("T")
 SCHEMAS: dict[str, type] = {
@@ -76,6 +82,7 @@ SCHEMAS: dict[str, type] = {
     "embodied": Embodied,
     "water": Water,
     "compute": Compute,
+    "power": Power,
 }
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 
@@ -89,8 +96,9 @@ class Unsupported(ConfigError):
 
 
 def use_search_path(dirs: list[Path]) -> None:
-    """Look config files up in these folders, in this order (Hydra's: --config-dir folders, the
-    packaged conf/, hydra.searchpath folders); the packaged conf/ is added last if missing."""
+    """Look config files up in these folders, in this order (Hydra's: the packaged conf/, the
+    --config-dir folder, hydra.searchpath folders); the packaged conf/ is added last if
+    missing (an app whose own config folder replaces carbonspec's)."""
     global _search_dirs, _reading
     ordered = list(dict.fromkeys(Path(d) for d in dirs))
     if CONF_DIR not in ordered:
@@ -181,8 +189,7 @@ def _raw(path: str) -> tuple[str, bytes]:
     current = _current()
     hit = current.raw.get(path)
     if hit is None:
-        with open(path, "rb", buffering=0) as f:
-            raw = f.readall()
+        raw = configfiles.read_bytes(path)
         hit = current.raw[path] = (hashlib.sha256(raw).hexdigest(), raw)
     return hit
 
@@ -316,9 +323,21 @@ def matching(group: str, pattern: str) -> list[str]:
 
 def require_option(group: str, name: str) -> None:
     if _path(group, name) is None:
-        raise ConfigError(
-            f"unknown {group} '{name}'. Valid {group} options: {', '.join(options(group))}"
-        )
+        valid = options(group)
+        shown = ", ".join(valid) if len(valid) <= 40 else f"{len(valid)} options (list={group})"
+        raise ConfigError(f"unknown {group} '{name}'.{did_you_mean(name, valid)} Valid: {shown}")
+
+
+def did_you_mean(name: str, valid: list[str]) -> str:
+    """ " Did you mean a or b?" with the closest valid names, capitals aside; or ""."""
+    lowered = {v.lower(): v for v in valid}
+    key = str(name).lower()
+    if key in lowered:
+        close = [lowered[key]]
+    else:
+        close = [v for low, v in lowered.items() if key and low.startswith(key)]
+        close = close or [lowered[m] for m in difflib.get_close_matches(key, lowered, 3, 0.6)]
+    return f" Did you mean {' or '.join(close[:3])}?" if close else ""
 
 
 def _read(group: str, name: str) -> Parsed:
@@ -347,7 +366,32 @@ def read_root(name: str) -> dict[str, Any]:
     path = _find(f"{name}.yaml")
     if path is None:
         raise ConfigError(f"no {name}.yaml in {', '.join(map(str, _search_dirs))}")
-    return _parsed(path).data  # type: ignore[no-any-return]
+    return _parsed(path).data
+
+
+def has_root(name: str) -> bool:
+    """Whether a file ``<name>.yaml`` is at the top of a config folder (a primary config)."""
+    return _find(f"{name}.yaml") is not None
+
+
+def defaults_of(config: dict[str, Any]) -> dict[str, str]:
+    """The plain ``group: option`` entries of a config's defaults list."""
+    entries = config.get("defaults")
+    entries = entries if isinstance(entries, list) else []
+    return {k: v for e in entries if isinstance(e, dict) for k, v in e.items() if " " not in k}
+
+
+def default_choices(group: str, name: str) -> dict[str, str]:
+    """The ``override /group: option`` entries of an option's defaults list, read loosely (for
+    reading every file a run will compose before Hydra does, carbonspec.checks; compose() reads
+    them strictly, refusing what it does not mirror)."""
+    chosen: dict[str, str] = {}
+    entries = _read(group, name).data.get("defaults")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict):
+            for key, value in entry.items():
+                chosen[key.removeprefix("override").strip().lstrip("/").split("@")[0]] = value
+    return chosen
 
 
 # Composition ---------------------------------------------------------------------------------
@@ -534,12 +578,49 @@ class Composition:
 
     def typed(self, group: str) -> Any:
         """The group as its typed object: straight from an untouched packaged file (its schema
-        is checked by the test suite), else validated, so that a bad value fails naming it."""
+        is checked by the test suite), with the command line's values of its plain fields
+        converted one by one as OmegaConf converts them (validating the whole group costs more
+        than an estimate); else validated, so that a bad value fails naming it."""
         if self.untouched(group):
             option = self.files[group]
             return _built(group, option.digest, dict(option.contributions)[group])
+        changes = self._command_line_fields(group)
+        if changes is not None:
+            option = self.files[group]
+            built = _built(group, option.digest, dict(option.contributions)[group])
+            try:
+                values = {k: _field_value(SCHEMAS[group], k, v) for k, v in changes.items()}
+                return dataclasses.replace(built, **values)
+            except (OmegaConfBaseException, ValueError, TypeError):
+                pass  # validated whole below, so that the message names the field
         where = f"{group} '{self.choices.get(group)}'"
         return validate(SCHEMAS[group], self.node(group) or {}, where)
+
+    def _command_line_fields(self, group: str) -> dict[str, Any] | None:
+        """The command line's values for a group set by its own packaged file and nothing else,
+        where each is a plain value of a plain field (a number, a string, an enum); else None."""
+        option = self.files.get(group)
+        if option is None or not option.packaged or group not in option.keys:
+            return None
+        setting = [
+            (owner, layer)
+            for owner, source in zip(self.owners, self.sources, strict=True)
+            for key, layer in source
+            if key == group
+        ]
+        if len(setting) != 2 or setting[0][0] != group or setting[1][0] != COMMAND_LINE:
+            return None
+        node = setting[1][1].node
+        fields = field_types(SCHEMAS[group]) or {}
+        if not isinstance(node, dict) or not all(
+            key in fields
+            and _plain_field(fields[key])
+            and not isinstance(value, dict | list)
+            and value != MISSING
+            for key, value in node.items()
+        ):
+            return None
+        return node
 
     def differs_from(self, other: Composition, apart_from: set[str]) -> list[str]:
         """The config groups, apart from these, whose choice or node differs between the two
@@ -665,8 +746,8 @@ def _compose(
             node = frozen.value
             for part in reversed(path):
                 node = {part: node}
-            command_line.append((top, Layer("the command line", frozen.text, node=node)))
-        owners.append("the command line")
+            command_line.append((top, Layer(COMMAND_LINE, frozen.text, node=node)))
+        owners.append(COMMAND_LINE)
         sources.append(tuple(command_line))
     return Composition(choices, expanded, tuple(sources), tuple(owners))
 
@@ -737,9 +818,86 @@ def validate(schema: type[T], node: Any, where: str) -> T:
         merged = OmegaConf.merge(_structured(schema), node)
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
     except OmegaConfBaseException as err:
+        problem = shape_problem(schema, node, "")
+        if problem:  # a list where a mapping belongs, or the other way round: say which
+            raise ConfigError(f"invalid {where}: {problem}") from None
         key = getattr(err, "full_key", None) or ""
         reason = str(err).splitlines()[0]
         raise ConfigError(f"invalid {'.'.join(filter(None, [where, key]))}: {reason}") from None
+    except OverflowError:  # an integer of hundreds of digits in a float field: name it
+        data = OmegaConf.to_container(node) if isinstance(node, DictConfig) else node
+        group = next((g for g, kind in SCHEMAS.items() if kind is schema), "")
+        path, value = too_large(data, group) or (group, None)
+        bound = bounds.bound_of(re.sub(r"\[\d+\]", "[]", path))
+        rule = bound.rule if bound else "a number of at most 308 digits"
+        raise ConfigError(
+            f"invalid {where}: {path} must be {rule} (got {core.shown(value)})"
+        ) from None
+
+
+def shape_problem(kind: Any, value: Any, path: str) -> str | None:
+    """Where config data has a list for a mapping, or a mapping or a bare value for a list,
+    against a schema type: the field and what was found; None if the shapes fit."""
+    kind = non_optional(kind)
+    if value is None:
+        return None
+    is_list = isinstance(value, Sequence) and not isinstance(value, str)
+    is_mapping = isinstance(value, Mapping)
+    found = "a list" if is_list else "a mapping" if is_mapping else f"{value!r:.40}"
+    if typing.get_origin(kind) is list:
+        if not is_list:
+            return f"{path or 'the file'} must be a list (- item lines), not {found}"
+        (item,) = typing.get_args(kind)
+        problems = (shape_problem(item, v, f"{path}[{i}]") for i, v in enumerate(value))
+        return next((p for p in problems if p), None)
+    fields = field_types(kind)
+    if fields is None and typing.get_origin(kind) is not dict:
+        return None
+    if not is_mapping:
+        return f"{path or 'the file'} must be a mapping of key: value lines, not {found}"
+    inner = ((k, v) for k, v in value.items() if fields and k in fields)
+    problems = (shape_problem(fields[k], v, f"{path}.{k}".lstrip(".")) for k, v in inner)
+    return next((p for p in problems if p), None)
+
+
+def too_large(data: Any, path: str) -> tuple[str, int] | None:
+    """The first integer in plain config data that no float can hold, and where it is."""
+    if isinstance(data, dict):
+        items = [(f"{path}.{key}".lstrip("."), value) for key, value in data.items()]
+    elif isinstance(data, list):
+        items = [(f"{path}[{i}]", value) for i, value in enumerate(data)]
+    else:
+        return None
+    for inner, value in items:
+        if isinstance(value, int) and abs(value) > sys.float_info.max:
+            return inner, value
+        if found := too_large(value, inner):
+            return found
+    return None
+
+
+def _plain_field(kind: Any) -> bool:
+    kind = non_optional(kind)
+    return kind in (float, int, str, bool) or (
+        isinstance(kind, type) and issubclass(kind, enum.Enum)
+    )
+
+
+def _field_value(schema: type, key: str, value: Any) -> Any:
+    """A value for one plain field of a schema, converted and checked by OmegaConf exactly as
+    for the whole schema (validate), at a fraction of the cost."""
+    node = _field_node(schema, key)
+    return getattr(OmegaConf.to_object(OmegaConf.merge(node, {key: value})), key)
+
+
+@cache
+def _field_node(schema: type, key: str) -> DictConfig:
+    """One field of a schema as its own structured config."""
+    kind = (field_types(schema) or {})[key]
+    one = dataclasses.make_dataclass(
+        schema.__name__, [(key, kind, dataclasses.field(default=MISSING))]
+    )
+    return OmegaConf.structured(one)
 
 
 def load(group: str, name: str) -> Any:
@@ -806,3 +964,95 @@ def field_types(kind: Any) -> dict[str, Any] | None:
     if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
         return None
     return typing.get_type_hints(kind)
+
+
+# -- Public listings: carbonspec.catalog.models(), regions(pattern), hardware() -------------------
+# What the catalog holds, with display names, for Python users (the command line's list=). The
+# rest of this module is carbonspec's internal config reader.
+
+# carbonspec's config reading keeps process-wide state (the search path, parsed files): the
+# public API (carbonspec.api) and these listings hold this lock while they use it.
+LOCK = threading.RLock()
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str  # model=<name>
+    display_name: str
+    hardware: str  # the hardware its run used
+    region: str  # where it ran (or the operator's stand-in site)
+    provider: str
+
+
+@dataclass(frozen=True)
+class RegionEntry:
+    name: str  # region=<name>
+    display_name: str
+    short_name: str
+    provider: str
+    country: str | None
+
+
+@dataclass(frozen=True)
+class HardwareEntry:
+    name: str  # hardware=<name>
+    display_name: str
+    short_name: str
+    kind: str  # gpu, tpu, cpu, ...
+    power_w: float
+    power_kind: str  # tdp or measured_average
+
+
+def _in_folders(searchpath: Iterable[str | Path]) -> None:
+    """The packaged conf/, then these folders (``hydra.searchpath``), in Hydra's order."""
+    use_search_path([CONF_DIR, *(Path(p).expanduser().resolve() for p in searchpath)])
+
+
+def models(pattern: str = "*", searchpath: Iterable[str | Path] = ()) -> list[ModelEntry]:
+    """Every model (matching a shell-style pattern), with its name and the run's hardware and
+    site; ``searchpath`` adds your own config folders."""
+    with LOCK, reading():
+        _in_folders(searchpath)
+        entries = []
+        for name in matching("model", pattern):
+            choice = model_choice(name)
+            label = str(body("model", name).get("name") or name)
+            entries.append(ModelEntry(name, label, choice.hardware, choice.region, choice.provider))
+        return entries
+
+
+def regions(pattern: str = "*", searchpath: Iterable[str | Path] = ()) -> list[RegionEntry]:
+    """Every region matching a shell-style pattern (``"aws-*"``), with its names and provider."""
+    with LOCK, reading():
+        _in_folders(searchpath)
+        entries = []
+        for name in matching("region", pattern):
+            node = body("region", name)
+            display = str(node.get("display_name") or name)
+            short = str(node.get("short_name") or display)
+            country = node.get("country")
+            entries.append(
+                RegionEntry(name, display, short, region_provider(name), country and str(country))
+            )
+        return entries
+
+
+def hardware(pattern: str = "*", searchpath: Iterable[str | Path] = ()) -> list[HardwareEntry]:
+    """Every device (matching a shell-style pattern), with its names and power figure."""
+    with LOCK, reading():
+        _in_folders(searchpath)
+        entries = []
+        for name in matching("hardware", pattern):
+            node = body("hardware", name)
+            display = str(node.get("name") or name)
+            entries.append(
+                HardwareEntry(
+                    name,
+                    display,
+                    str(node.get("short_name") or display),
+                    str(node.get("kind", "gpu")),
+                    float(node["power_w"]),
+                    str(node.get("power_kind", "")),
+                )
+            )
+        return entries

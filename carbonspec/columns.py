@@ -21,12 +21,12 @@ class Column:
     tex: tuple[str, ...]  # LaTeX header, one entry per line
     short: tuple[str, ...]  # LaTeX header where space is short (latex.width=column), by line
     field: str  # the row's key
-    style: str  # text | hardware | count | sig | plain | pct | interval
+    style: str  # text | hardware | count | device_hours | sig | plain | pct | interval
     abbreviation: str | None = None  # what ``short`` stands for, when it is an abbreviation
 
     @property
     def numeric(self) -> bool:
-        return self.style in ("count", "sig", "plain", "pct", "mean_pct", "kilo")
+        return self.style in ("count", "device_hours", "sig", "plain", "pct", "mean_pct", "kilo")
 
 
 def _c(*args: Any, **kwargs: Any) -> Column:
@@ -48,7 +48,7 @@ COLUMNS: dict[str, Column] = {
             ("<device>-", "hours"),
             ("<d>-h",),
             "device_hours",
-            "count",
+            "device_hours",
             "<d>-h: <device>-hours",
         ),
         _c(
@@ -57,9 +57,9 @@ COLUMNS: dict[str, Column] = {
             ("Grid", "(g/kWh)"),
             ("g/kWh",),
             "carbon_intensity_g_per_kwh",
-            "plain",
+            "sig",
         ),
-        _c("pue", "PUE", ("PUE",), ("PUE",), "pue", "plain"),
+        _c("pue", "PUE", ("PUE",), ("PUE",), "pue", "sig"),
         _c(
             "energy",
             "Energy (kWh)",
@@ -75,7 +75,7 @@ COLUMNS: dict[str, Column] = {
             ("Est.", "(t)"),
             "emissions_t",
             "sig",
-            "Est.: estimated CO2eq",
+            "Est.: estimated CO₂eq",
         ),
         _c(
             "interval",
@@ -91,8 +91,8 @@ COLUMNS: dict[str, Column] = {
             ("Actual", CO2, r"(\si{\tonne})"),
             ("Act.", "(t)"),
             "reported_emissions_t",
-            "plain",
-            "Act.: actual (reported) CO2eq",
+            "count",
+            "Act.: actual (reported) CO₂eq",
         ),
         _c(
             "reported",
@@ -100,8 +100,8 @@ COLUMNS: dict[str, Column] = {
             ("Reported", CO2, r"(\si{\tonne})"),
             ("Rep.", "(t)"),
             "reported_emissions_t",
-            "plain",
-            "Rep.: reported CO2eq",
+            "count",
+            "Rep.: reported CO₂eq",
         ),
         _c(
             "error",
@@ -119,7 +119,7 @@ COLUMNS: dict[str, Column] = {
             ("Calc.", "(t)"),
             "calculator_t",
             "sig",
-            "Calc.: the ML CO2 calculator's method",
+            "Calc.: the ML CO₂ calculator's method",
         ),
         _c(
             "calculator_error",
@@ -128,7 +128,7 @@ COLUMNS: dict[str, Column] = {
             ("Calc.", "err."),
             "calculator_error_pct",
             "pct",
-            "Calc.: the ML CO2 calculator's method",
+            "Calc.: the ML CO₂ calculator's method",
         ),
         _c(
             "tdp",
@@ -137,16 +137,41 @@ COLUMNS: dict[str, Column] = {
             ("TDP", "(t)"),
             "tdp_t",
             "sig",
-            "TDP: rated power x device-hours x PUE x grid intensity",
+            "TDP: rated power × device-hours × PUE × grid intensity",
         ),
         _c(
             "tdp_error",
-            "TDP error (%)",
-            ("TDP", "error", r"(\si{\percent})"),
-            ("TDP", "err."),
+            "TDP error, in-sample (%)",
+            ("TDP", "error", "in-", "sample", r"(\si{\percent})"),
+            ("Err.", "in"),
             "tdp_error_pct",
             "pct",
-            "TDP: rated power x device-hours x PUE x grid intensity",
+            "Err.: the TDP method's error, in-sample (in) and out of sample (out)",
+        ),
+        _c(
+            "tdp_oos_error",
+            "TDP error, out of sample (%)",
+            ("TDP", "error", "out of", "sample", r"(\si{\percent})"),
+            ("Err.", "out"),
+            "tdp_oos_error_pct",
+            "pct",
+            "Err.: the TDP method's error, in-sample (in) and out of sample (out)",
+        ),
+        _c(
+            "tdp_oos",
+            "TDP method, out of sample (t)",
+            ("TDP,", "out of", r"sample (\si{\tonne})"),
+            ("TDP", "out (t)"),
+            "tdp_oos_t",
+            "sig",
+        ),
+        _c(
+            "class",
+            "Report's method",
+            ("Report's", "method"),
+            ("Method",),
+            "method_class_label",
+            "text",
         ),
         _c(
             "covered",
@@ -154,6 +179,15 @@ COLUMNS: dict[str, Column] = {
             ("In", "interval"),
             ("In?",),
             "covered",
+            "text",
+            "In?: the published figure lies inside the interval",
+        ),
+        _c(
+            "covered_oos",
+            "In interval, out of sample",
+            ("In", "interval", "out of", "sample"),
+            ("In?", "out"),
+            "covered_oos",
             "text",
             "In?: the published figure lies inside the interval",
         ),
@@ -165,7 +199,7 @@ COLUMNS: dict[str, Column] = {
             ("Emb.", "(t)"),
             "embodied_emissions_t",
             "sig",
-            "Emb.: embodied (manufacturing) CO2eq",
+            "Emb.: embodied (manufacturing) CO₂eq",
         ),
         _c(
             "total",
@@ -174,7 +208,7 @@ COLUMNS: dict[str, Column] = {
             ("Tot.", "(t)"),
             "total_emissions_t",
             "sig",
-            "Tot.: operational and embodied CO2eq",
+            "Tot.: operational and embodied CO₂eq",
         ),
         _c("water", "Water (kL)", ("Water", "(kL)"), ("Water", "(kL)"), "water_l", "kilo"),
         _c(
@@ -183,7 +217,7 @@ COLUMNS: dict[str, Column] = {
             ("Published", "embodied", r"(\si{\tonne})"),
             ("Pub.", "emb. (t)"),
             "published_embodied_t",
-            "plain",
+            "count",
             "Pub.: published",
         ),
         _c(
@@ -272,6 +306,113 @@ COLUMNS: dict[str, Column] = {
             "interval",
         ),
         _c(
+            "derived_device_hours",
+            "Derived or assumed <device>-hours (not published)",
+            ("Derived or", "assumed", "<device>-hours"),
+            ("Der.", "<d>-h"),
+            "derived_device_hours",
+            "count",
+            "Der.: derived or assumed, not published",
+        ),
+        _c(
+            "predicted_device_hours_oos",
+            "Predicted <device>-hours, out of sample",
+            ("Predicted", "out of", "sample"),
+            ("Pred.", "out"),
+            "predicted_device_hours_oos",
+            "sig",
+            "Pred.: predicted from compute",
+        ),
+        _c(
+            "device_hours_oos_error",
+            "Device-hours error, out of sample (%)",
+            ("Error", "out of", "sample", r"(\si{\percent})"),
+            ("Err.", "out"),
+            "device_hours_oos_error_pct",
+            "pct",
+            "Err. out: error out of sample",
+        ),
+        _c(
+            "error_oos",
+            "Error, out of sample (%)",
+            ("Error", "out of", "sample", r"(\si{\percent})"),
+            ("Err.", "out"),
+            "error_oos_pct",
+            "pct",
+            "Err. out: error out of sample",
+        ),
+        # an evaluation's statistics, by group of runs (a class of report, say)
+        _c("group", "Runs compared", ("Runs compared",), ("Runs",), "label", "text"),
+        _c(
+            "median_error",
+            "Median error, in-sample (%)",
+            ("Median", "in-", "sample", r"(\si{\percent})"),
+            ("Med.", "in"),
+            "median_error",
+            "mean_pct",
+            "Med.: median absolute error, in-sample (in) and out of sample (out)",
+        ),
+        _c(
+            "median_error_oos",
+            "Median error, out of sample (%)",
+            ("Median", "out of", "sample", r"(\si{\percent})"),
+            ("Med.", "out"),
+            "median_error_oos",
+            "mean_pct",
+            "Med.: median absolute error, in-sample (in) and out of sample (out)",
+        ),
+        _c(
+            "mean_error",
+            "Mean error, in-sample (%)",
+            ("Mean", "in-", "sample", r"(\si{\percent})"),
+            ("Mean", "in"),
+            "mean_error",
+            "mean_pct",
+        ),
+        _c(
+            "mean_error_oos",
+            "Mean error, out of sample (%)",
+            ("Mean", "out of", "sample", r"(\si{\percent})"),
+            ("Mean", "out"),
+            "mean_error_oos",
+            "mean_pct",
+        ),
+        _c(
+            "coverage",
+            "In interval, in-sample",
+            ("In", "interval", "in-", "sample"),
+            ("In?", "in"),
+            "coverage",
+            "text",
+            "In?: the published figure lies inside the interval",
+        ),
+        _c(
+            "coverage_oos",
+            "In interval, out of sample",
+            ("In", "interval", "out of", "sample"),
+            ("In?", "out"),
+            "coverage_oos",
+            "text",
+            "In?: the published figure lies inside the interval",
+        ),
+        # what a footprint comparison is made on
+        _c(
+            "embodied_compared_on",
+            "Embodied compared on",
+            ("Embodied", "compared on"),
+            ("Emb.", "on"),
+            "embodied_compared_on",
+            "text",
+        ),
+        _c(
+            "water_compared_on",
+            "Water compared on",
+            ("Water", "compared on"),
+            ("Water", "on"),
+            "water_compared_on",
+            "text",
+        ),
+        _c(
             "basis",
             "Device-hours from",
             ("Device-hours", "from"),
@@ -279,8 +420,59 @@ COLUMNS: dict[str, Column] = {
             "device_hours_basis",
             "text",
         ),
+        # your own work: codecarbon runs, a sweep's jobs, a project's parts
+        _c(
+            "run_device_hours",
+            "<device>-hours",
+            ("<device>-", "hours"),
+            ("<d>-h",),
+            "device_hours",
+            "sig",
+            "<d>-h: <device>-hours",
+        ),
+        _c("stage", "Stage", ("Stage",), ("Stage",), "stage", "text"),
+        # how many runs a row stands for: a group of an evaluation, a stage of a project
+        _c("runs", "Runs", ("Runs",), ("$n$",), "runs", "count"),
+        _c("status", "Status", ("Status",), ("Status",), "status", "text"),
+        _c("wall_hours", "Hours", ("Wall-clock", "hours"), ("Hours",), "wall_hours", "sig"),
+        _c(
+            "energy_basis",
+            "Energy measured or estimated",
+            ("Energy", "from"),
+            ("From",),
+            "energy_basis_cell",
+            "text",
+        ),
+        _c(
+            "codecarbon",
+            "codecarbon's CO2eq (t)",
+            ("codecarbon", r"(\si{\tonne})"),
+            ("CC", "(t)"),
+            "codecarbon_emissions_t",
+            "sig",
+            "CC: codecarbon's own figure, at its own grid intensity",
+        ),
     )
 }
+
+
+SWEPT = "swept:"  # a column name "swept:<key>": the value of a key a sweep varied
+
+
+def swept(key: str) -> Column:
+    """A column for a key a sweep varied that no other column shows (grid, method,
+    model.device_hours, ...): named by the key as typed, holding the value each job set. Its
+    LaTeX header breaks after each dot of a long key."""
+    parts = key.replace("_", r"\_").split(".")
+    tex = tuple(p + "." for p in parts[:-1]) + (parts[-1],)
+    return Column(key, key, tex, tex, "swept", "swept")
+
+
+def value(row: dict[str, Any], column: Column) -> Any:
+    """A row's value in a column: its field, or for a swept key the value its job set."""
+    if column.style == "swept":
+        return (row.get("swept") or {}).get(column.name)
+    return row.get(column.field)
 
 
 def device_word(rows: Sequence[dict[str, Any]]) -> str:
@@ -291,7 +483,7 @@ def device_word(rows: Sequence[dict[str, Any]]) -> str:
 
 def resolve(names: Sequence[str], table_name: str, rows: Sequence[dict[str, Any]]) -> list[Column]:
     """The named columns, their headers filled in for these rows; an unknown name fails."""
-    unknown = [n for n in names if n not in COLUMNS]
+    unknown = [n for n in names if n not in COLUMNS and not n.startswith(SWEPT)]
     if unknown:
         from carbonspec.catalog import ConfigError
 
@@ -310,5 +502,5 @@ def resolve(names: Sequence[str], table_name: str, rows: Sequence[dict[str, Any]
             c.style,
             fill(c.abbreviation) if c.abbreviation else None,
         )
-        for c in (COLUMNS[n] for n in names)
+        for c in (COLUMNS[n] if n in COLUMNS else swept(n.removeprefix(SWEPT)) for n in names)
     ]  # fmt: skip

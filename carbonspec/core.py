@@ -30,10 +30,25 @@ class InputError(ValueError):
     """A number the user (or a config) gave is missing or out of range; names the field."""
 
     def __init__(self, field: str, value: object, rule: str) -> None:
-        got = "" if value is None else f" (got {value!r})"
+        got = "" if value is None else f" (got {shown(value)})"
         super().__init__(f"{field} {rule}{got}")
         self.field = field
         self.value = value
+
+
+def shown(value: object) -> str:
+    """A value as an error message echoes it: short, and safe for any integer (Python refuses
+    to write out one of more than 4,300 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        magnitude = abs(value)
+        digits = math.floor((magnitude.bit_length() - 1) * math.log10(2)) + 1
+        digits += magnitude >= 10**digits  # the estimate is exact or one short
+        leading = magnitude // 10 ** (digits - 12)
+        return f"{'-' if value < 0 else ''}{leading}... ({digits:,} digits)"
+    if isinstance(value, float) and value and not 1e-6 <= abs(value) < 1e15:
+        return f"{value:.6g}"  # 1e+15, not 1000000000000000.0
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 class NotEstimable(InputError):
@@ -102,7 +117,7 @@ def require_number(field: str, value: object, low: float, high: float, rule: str
     try:
         number = float(value)
     except OverflowError:  # an integer beyond any float
-        raise InputError(field, f"{str(value)[:12]}...", f"must be {rule}") from None
+        raise InputError(field, value, f"must be {rule}") from None
     if not math.isfinite(number) or not low <= number <= high:
         raise InputError(field, value, f"must be {rule}")
     return number
@@ -141,6 +156,19 @@ def require_finite_result(name: str, value: float | None) -> None:
     """A result too large for a float: the inputs multiply beyond any real run."""
     if value is not None and not math.isfinite(value):
         raise InputError(name, None, "is too large to compute: check the inputs' magnitudes")
+
+
+def superseded(given: set[str]) -> set[str]:
+    """Of a run's device_hours, devices and hours, the ones a user's own figures replace: one
+    follows from the other two, so the one the user did not give is dropped (device_hours=1000
+    alone drops the config's hours, keeping its device count to show)."""
+    if "device_hours" in given:
+        if "hours" not in given:
+            return {"hours"}
+        return set() if "devices" in given else {"devices"}
+    if "hours" in given:
+        return {"device_hours"}
+    return {"hours"} if "devices" in given else set()
 
 
 def device_hours_of(

@@ -33,10 +33,14 @@ def start_worker() -> None:
 class Drawing:
     """A figure being drawn: wait() returns when stem.png and stem.pdf are written."""
 
-    def __init__(self, rows: list[dict[str, Any]], stem: Path, title: str) -> None:
+    def __init__(
+        self, rows: list[dict[str, Any]], stem: Path, title: str, width: str = "text",
+        axis: str = "",
+    ) -> None:  # fmt: skip
+        """``width`` is the latex.width the figure is drawn for; ``axis`` names its labels."""
         global _worker
         self.request = {"rows": [{k: r.get(k) for k in FIELDS} for r in rows], "stem": str(stem),
-                        "title": title}  # fmt: skip
+                        "title": title, "width": width, "axis": axis}  # fmt: skip
         self.worker, _worker = _worker, None
         if self.worker is not None:
             try:
@@ -57,7 +61,10 @@ class Drawing:
                 self.worker.kill()
         from carbonspec import plot  # drawn here after all
 
-        return plot.bar_chart(self.request["rows"], stem, self.request["title"])
+        request = self.request
+        return plot.bar_chart(
+            request["rows"], stem, request["title"], width=request["width"], axis=request["axis"]
+        )
 
 
 def stop_worker() -> None:

@@ -26,35 +26,36 @@ class EmbodiedResult:
 
 
 def embodied(hardware: Hardware, device_hours: core.Range, e: Embodied) -> EmbodiedResult:
+    """The run's share of its hardware's manufacturing footprint, low-central-high. The inputs
+    are in range and ordered (carbonspec.bounds, checked with the run); each range is widened to
+    hold its central value all the same, so the interval always contains the figure."""
     if hardware.embodied_kg is not None:
-        device_kg = core.require_positive("hardware.embodied_kg", hardware.embodied_kg, 1e5)
+        device_kg = float(hardware.embodied_kg)
         device_range = (device_kg, device_kg)
         source = hardware.embodied_source or ""
         scope = hardware.embodied_scope or "the device"
     else:
-        device_kg, device_range = (
-            e.default_device_kg,
-            (e.default_device_low_kg, e.default_device_high_kg),
-        )
+        device_kg = float(e.default_device_kg)
+        device_range = (e.default_device_low_kg, e.default_device_high_kg)
         source = (
             f"no figure published for {hardware.name}: the default, {e.default_device_kg_source}"
         )
         scope = "the accelerator alone (default)"
-    server = core.require_number("embodied.server_kg", e.server_kg, 0.0, 1e6, "between 0 and 1e6")
-    per_server = core.require_count("embodied.devices_per_server", e.devices_per_server)
-    life = core.require_number("embodied.lifetime_years", e.lifetime_years, 0.5, 30, "0.5-30")
-    use = core.require_fraction("embodied.utilisation", e.utilisation, 0.01, 1.0)
+    server, per_server = float(e.server_kg), float(e.devices_per_server)
+    life, use = float(e.lifetime_years), float(e.utilisation)
+    kg = core.ordered((device_range[0], device_kg, device_range[1]))
+    hours = core.ordered(device_hours)
+    # embodied grows with the device's footprint and the hours, shrinks with lifetime and use
+    lives = core.ordered((e.lifetime_low_years, life, e.lifetime_high_years))
+    uses = core.ordered((e.utilisation_low, use, e.utilisation_high))
 
-    def tonnes(kg: float, hours: float, years: float, share: float) -> float:
-        return core.embodied_kg(hours, kg, server, per_server, years, share) / core.KG_PER_T
+    def tonnes(i: int, j: int) -> float:  # kg and hours at their i-th, lifetime and use at j-th
+        return (
+            core.embodied_kg(hours[i], kg[i], server, per_server, lives[j], uses[j]) / core.KG_PER_T
+        )
 
-    low_h, central_h, high_h = device_hours
     return EmbodiedResult(
-        (
-            tonnes(min(device_range), low_h, max(e.lifetime_high_years, life), e.utilisation_high),
-            tonnes(device_kg, central_h, life, use),
-            tonnes(max(device_range), high_h, min(e.lifetime_low_years, life), e.utilisation_low),
-        ),
+        (tonnes(0, 2), tonnes(1, 1), tonnes(2, 0)),
         device_kg,
         source,
         scope,
@@ -118,9 +119,9 @@ def water(
     year: int | None, w: Water,
 ) -> WaterResult:  # fmt: skip
     wue, ewif = wue_of(region, provider, year, w), ewif_of(region, w)
-    core.require_number("water WUE", wue.value, 0.0, 20.0, "between 0 and 20 L/kWh")
-    core.require_number("water EWIF", ewif.value, 0.0, 100.0, "between 0 and 100 L/kWh")
-    wues, ewifs = (wue.low, wue.value, wue.high), (ewif.low, ewif.value, ewif.high)
+    # in range where they come from (carbonspec.bounds); ordered so the interval holds the figure
+    wues = core.ordered((wue.low, wue.value, wue.high))
+    ewifs = core.ordered((ewif.low, ewif.value, ewif.high))
     litres = [core.water_litres(energy_kwh[i], pue[i], wues[i], ewifs[i]) for i in range(3)]
     onsite, offsite = tuple(pair[0] for pair in litres), tuple(pair[1] for pair in litres)
     total = tuple(onsite[i] + offsite[i] for i in range(3))
@@ -148,9 +149,21 @@ def with_range(name: str, low_central_high: core.Range) -> dict[str, float]:
 def fields(
     e: EmbodiedResult | None, w: WaterResult | None, operational: core.Range
 ) -> dict[str, Any]:
-    """The JSON fields of the footprint beyond operational CO2 (None where not computed)."""
-    if e is None or w is None:
+    """The JSON fields of the footprint beyond operational CO2 (None where not computed: no
+    embodied carbon for a measured run without device-hours, its water still)."""
+    if w is None:
         return dict.fromkeys(FIELDS)
+    if e is None:
+        return dict.fromkeys(FIELDS) | {
+            "water_onsite_l": w.onsite_l[1],
+            "water_offsite_l": w.offsite_l[1],
+            **with_range("water_l", w.total_l),
+            "wue_l_per_kwh": w.wue,
+            "wue_source": w.wue_source,
+            "ewif_l_per_kwh": w.ewif,
+            "ewif_source": w.ewif_source,
+            "water_kind": w.kind,
+        }
     total = (operational[0] + e.t[0], operational[1] + e.t[1], operational[2] + e.t[2])
     return {
         **with_range("embodied_emissions_t", e.t),

@@ -13,6 +13,8 @@ from itertools import groupby
 from carbonspec import catalog
 
 GROUPS = ("model", "hardware", "region", "provider", "table")
+OWN = ("list=", "hydra.searchpath=", "+hydra.searchpath=", "-")  # what list takes
+CONFIG_DIR_FLAGS = ("-cd", "--config-dir")
 
 
 def requested(argv: list[str]) -> bool:
@@ -21,7 +23,15 @@ def requested(argv: list[str]) -> bool:
 
 def listing(argv: list[str]) -> str:
     group = next((a.split("=", 1)[1] for a in argv if a.startswith("list=")), "")
-    patterns = [a for a in argv if "=" not in a and a != "list" and not a.startswith("-")]
+    words = [a for i, a in enumerate(argv) if not (i and argv[i - 1] in CONFIG_DIR_FLAGS)]
+    unused = [a for a in words if "=" in a and not a.startswith(OWN)]
+    if unused:  # an option is applied or refused, never ignored
+        key = unused[0].split("=", 1)[0]
+        raise catalog.ConfigError(
+            f"{key} cannot apply to list: list shows what the catalog holds and writes nothing;"
+            f" leave {key} out"
+        )
+    patterns = [a for a in words if "=" not in a and a != "list" and not a.startswith("-")]
     pattern = patterns[0] if patterns else "*"
     if not group:
         lines = [f"{g:<9} {len(catalog.options(g)):>4} options: list={g}" for g in GROUPS]

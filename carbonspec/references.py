@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from carbonspec import catalog
+from carbonspec import catalog, render
 from carbonspec.render import latex_escape
 
 FIELD_ORDER = (
@@ -52,7 +55,8 @@ def field_value(name: str, value: Any) -> str:
 
 
 def bibtex_entry(paper: dict[str, Any]) -> str:
-    """One entry: every field escaped for LaTeX (url and doi kept as they are)."""
+    """One entry: every field escaped for LaTeX (url and doi kept as they are) and safe for
+    bibtex (see render.bibtex_value)."""
     lines = [f"@{paper.get('type') or 'misc'}{{{paper['key']},"]
     for name in FIELD_ORDER:
         value = paper.get(name)
@@ -61,7 +65,9 @@ def bibtex_entry(paper: dict[str, Any]) -> str:
         if name == "month" and str(value).lower()[:3] in MONTHS:
             lines.append(f"  month = {str(value).lower()[:3]},")  # a style's month macro
         else:
-            lines.append(f"  {name} = {{{field_value(name, value)}}},")
+            # capped, folded onto one line and with balanced braces, whatever the text is
+            text = render.bibtex_value(field_value(name, render.capped(value)))
+            lines.append(f"  {name} = {{{text}}},")
     return "\n".join(lines) + "\n}\n"
 
 
@@ -92,15 +98,105 @@ def bibtex_for_keys(keys: list[str]) -> str:
     return "\n".join(bibtex_entry(entries[k]) for k in dict.fromkeys(keys))
 
 
+@dataclass
+class Bib:
+    """A parsed .bib file: each block as its own text, as the file had it. Entries by key (with
+    their content, to compare), and the blocks that are not entries (comments, @string,
+    @preamble) in the file's order."""
+
+    entries: dict[str, str] = field(default_factory=dict)
+    content: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    crossrefs: set[str] = field(default_factory=set)  # keys other entries cross-reference
+    other: list[str] = field(default_factory=list)
+
+
+def parse_bib(text: str, name: str) -> Bib:
+    """A .bib text read by a real BibTeX parser (bibtexparser); any block it cannot read, or a
+    key given twice (BibTeX compares keys without case), is refused, naming the line."""
+    # Imported here: only an export reads BibTeX, and a plain estimate should not pay for it.
+    import bibtexparser
+    from bibtexparser import model
+
+    # The parser logs each failure over several lines; the one line raised below says it.
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+    library = bibtexparser.parse_string(text)
+    for block in library.failed_blocks:
+        line = (block.start_line or 0) + 1
+        head = (block.raw or "").strip().splitlines()[0][:40] if (block.raw or "").strip() else ""
+        if isinstance(block, model.DuplicateBlockKeyBlock):
+            reason = f"the key '{block.key}' is given twice"
+        else:
+            reason = f"cannot parse '{head}'"
+        raise catalog.ConfigError(f"{name}, line {line}: {reason}; fix it or move the file away")
+    bib = Bib()
+    seen: dict[str, str] = {}
+    for block in library.blocks:
+        raw = (block.raw or "").strip()
+        if not isinstance(block, model.Entry):
+            if raw:
+                bib.other.append(raw)
+            continue
+        folded = block.key.casefold()
+        if folded in seen:
+            raise catalog.ConfigError(
+                f"{name}, line {(block.start_line or 0) + 1}: the keys '{seen[folded]}' and "
+                f"'{block.key}' are the same key to BibTeX; fix it or move the file away"
+            )
+        seen[folded] = block.key
+        bib.entries[block.key] = raw
+        fields = {f.key.lower(): " ".join(str(f.value).split()) for f in block.fields}
+        bib.content[block.key] = (block.entry_type.lower(), tuple(sorted(fields.items())))
+        if "crossref" in fields:
+            bib.crossrefs.add(fields["crossref"].casefold())
+    return bib
+
+
+def read_bib_file(path: Path) -> Bib:
+    """An export folder's references.bib, parsed (empty if there is none); a file that is not
+    BibTeX text is refused in one line, before anything is written."""
+    if path.is_dir():
+        raise catalog.ConfigError(f"{path} is a folder, not a BibTeX file: move it away")
+    if not path.exists():  # none yet (or a link to a file still to be made)
+        return Bib()
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise catalog.ConfigError(f"{path}: cannot be read ({err.strerror})") from None
+    try:
+        if b"\0" in data:
+            raise UnicodeDecodeError("utf-8", data, data.index(b"\0"), len(data), "NUL byte")
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise catalog.ConfigError(
+            f"{path} is not a BibTeX text file (binary, or not UTF-8): move it away or convert it"
+        ) from None
+    return parse_bib(text, str(path))
+
+
+def merge(existing: Bib, new: Bib) -> tuple[str, list[str]]:
+    """One .bib from an existing file and carbonspec's entries, and the keys whose existing
+    entry differs from carbonspec's. Every key once; an existing entry is kept as written (a
+    user's own entry under a key carbonspec also uses wins, and is reported); comments, @string
+    and @preamble first, in their order, then the entries sorted by key (an entry that others
+    cross-reference after them, as BibTeX requires)."""
+    entries = dict(existing.entries)
+    by_fold = {key.casefold(): key for key in entries}
+    conflicts = []
+    for key, text in new.entries.items():
+        mine = by_fold.get(key.casefold())
+        if mine is None:
+            entries[key] = text
+        elif existing.content[mine] != new.content[key]:
+            conflicts.append(mine)
+    crossrefs = existing.crossrefs | new.crossrefs
+    order = sorted(entries, key=lambda k: (k.casefold() in crossrefs, k))
+    other = existing.other + [b for b in new.other if b not in existing.other]
+    return "\n".join(b + "\n" for b in [*other, *(entries[k] for k in order)]), conflicts
+
+
 def merge_bib(existing: str, new: str) -> str:
-    """One .bib from two: every key once (the newer entry wins), sorted by key."""
-
-    def split(text: str) -> dict[str, str]:
-        blocks = re.split(r"\n(?=@)", text.strip()) if text.strip() else []
-        return {re.match(r"@\w+\{([^,]+),", b).group(1): b.strip() + "\n" for b in blocks}  # type: ignore[union-attr]
-
-    merged = split(existing) | split(new)
-    return "\n".join(merged[k] for k in sorted(merged))
+    """One .bib from two texts (see merge)."""
+    return merge(parse_bib(existing, "first .bib"), parse_bib(new, "second .bib"))[0]
 
 
 def data_reference(result: dict[str, Any]) -> str:
@@ -121,6 +217,8 @@ def cite_keys(result: dict[str, Any]) -> dict[str, str]:
         "method": refs["method"]["key"],
         "tool": refs["tool"]["key"],
         "grid": data_reference(result),
+        "host": refs["green_algorithms"]["key"],
+        "codecarbon": refs["codecarbon"]["key"],
     }
 
 

@@ -20,6 +20,10 @@ from tabulate import tabulate
 from carbonspec import core
 from carbonspec import templates as _templates_package
 from carbonspec.columns import Column
+from carbonspec.columns import value as column_value
+from carbonspec.device_hours import BASIS_COMPUTE, BASIS_SCALED
+
+ESTIMATED_DEVICE_HOURS = (BASIS_COMPUTE, BASIS_SCALED)
 
 TEMPLATE_DIR = Path(_templates_package.__file__).parent
 
@@ -43,7 +47,7 @@ _LATEX_LETTERS = {
     "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\ldots{}",
     "×": r"$\times$", "°": r"\textdegree{}", "€": r"\texteuro{}", "£": r"\pounds{}",
     "±": r"$\pm$", "µ": r"$\mu$", "§": r"\S{}", "¶": r"\P{}", "©": r"\textcopyright{}",
-    "\u00a0": "~",
+    "\u00a0": "~", "₂": r"\textsubscript{2}",
 }  # fmt: skip
 # Combining accents and the LaTeX accent command for each (OT1 has all of these).
 _ACCENTS = {
@@ -51,18 +55,44 @@ _ACCENTS = {
     "\u0307": ".", "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0327": "c",
 }  # fmt: skip
 _LATEX_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+# A line break with the spaces around it: in LaTeX a blank line ends the paragraph, which is an
+# error inside a caption or a cell, and a line break would end a % comment early.
+_LINE_BREAK = re.compile(r"\s*[\n\r\f\v\x1c-\x1e\x85\u2028\u2029]\s*")
+# ASCII control characters (tab aside): TeX reads them as invalid characters.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f]")
+# The longest text carbonspec sets in LaTeX or BibTeX, in characters of the text as given: far
+# above any real name, title or caption, far below TeX's 200,000-character line buffer.
+MAX_TEXT = 2000
+
+
+def capped(text: object, limit: int = MAX_TEXT) -> str:
+    """Text of at most ``limit`` characters; longer text is cut and says so, with its length
+    (the cut text, within the limit, is not cut again)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    said = f"… [cut: {len(text):,} characters]"
+    return text[: limit - len(said)] + said
+
+
+def plain_line(text: object) -> str:
+    """Text on one line: line breaks and blank lines folded into one space, tabs made spaces,
+    other control characters dropped."""
+    text = _LINE_BREAK.sub(" ", str(text))
+    return _CONTROL.sub("", text.replace("\t", " "))
 
 
 def latex_escape(text: object) -> str:
-    """Text safe to typeset with pdflatex and no extra package.
+    """Text safe to typeset with pdflatex and no extra package, whatever it holds.
 
     Every LaTeX special character becomes its literal form; accented Latin letters become
     accent commands; a character pdflatex cannot set without a package (CJK, Cyrillic, emoji)
-    is written as its code point, [U+4E2D], so the document still compiles. JSON and CSV
-    keep the text as it was given.
+    is written as its code point, [U+4E2D], so the document still compiles. Line breaks and
+    blank lines become one space and control characters are dropped; text longer than
+    MAX_TEXT characters is cut and says so. JSON and CSV keep the text as it was given.
     """
     out = []
-    for char in str(text):
+    for char in plain_line(capped(text)):
         if char in _LATEX_SPECIALS:
             out.append(_LATEX_SPECIALS[char])
         elif char.isascii():
@@ -85,6 +115,40 @@ def _accented(char: str) -> str:
     return "{" + letter + "}"
 
 
+def bibtex_value(text: str) -> str:
+    r"""A BibTeX field's escaped text with braces that balance both for bibtex, which counts
+    every brace (\{ and \} too), and for LaTeX, which counts only bare ones: a bare brace
+    without its partner is dropped; an escaped one without its partner becomes
+    \textbraceleft{} or \textbraceright{}, which print the brace and count as none."""
+    text = plain_line(text)
+    kept = _balanced(text, escaped=False)
+    return _balanced(kept, escaped=True)
+
+
+def _balanced(text: str, escaped: bool) -> str:
+    """Unmatched braces of one kind (bare, or escaped with a backslash) replaced."""
+    out: list[str] = []
+    opened: list[int] = []  # positions in out of braces not yet closed
+    i = 0
+    while i < len(text):
+        is_escaped = text[i] == "\\" and text[i + 1 : i + 2] in ("{", "}")
+        token = text[i : i + 2] if is_escaped else text[i]
+        i += len(token)
+        if is_escaped != escaped or token[-1] not in "{}":
+            out.append(token)
+        elif token[-1] == "{":
+            opened.append(len(out))
+            out.append(token)
+        elif opened:
+            opened.pop()
+            out.append(token)
+        else:
+            out.append(r"\textbraceright{}" if escaped else "")
+    for position in opened:
+        out[position] = r"\textbraceleft{}" if escaped else ""
+    return "".join(out)
+
+
 def markdown_escape(text: object) -> str:
     """Text safe inside a Markdown table cell."""
     return str(text).replace("|", r"\|").replace("\n", " ")
@@ -96,10 +160,34 @@ def escape(text: object, fmt: str) -> str:
 
 
 def sig(value: float | None, digits: int = 3) -> str:
-    """Significant figures as the seed prints them, with thousands separators: 2,619; 0.00672."""
+    """Significant figures as the seed prints them, with thousands separators: 2,619; 0.00672.
+    A table's column keeps trailing zeros (4.90, 1.10), so its figures share their precision."""
     if value is None:
         return "n/a"
     return f"{core.round_significant(value, digits):,}"
+
+
+def figure(value: float | None, digits: int = 4) -> str:
+    """A computed or measured figure in a sentence: ``digits`` significant figures (never
+    rounding into the integer digits), thousands separators, no trailing zeros: 1,204,128 kWh,
+    770 kWh, 68.35 g/kWh, 1,168 g/kWh (not 770.000 or 1167.603)."""
+    if value is None:
+        return "n/a"
+    text = sig(value, digits)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def grid_words(r: dict[str, Any]) -> str:
+    """What a grid figure is, in a few words: "grid zone US-NW-BPAT, 2020", "national average,
+    2021", "the calculator's figure, 2019", "given for the site" (no year where none is known)."""
+    if r.get("grid") == "user" or r.get("grid_scope") == "site":
+        return "given for the site" + (f", {r['grid_year']}" if r.get("grid_year") else "")
+    kind = {
+        "zone": f"grid zone {r.get('grid_zone')}",
+        "country": "national average",
+        "region": "the calculator's figure for the region",
+    }.get(r.get("grid_scope") or "", "grid figure")
+    return kind + (f", {r['grid_year']}" if r.get("grid_year") else "")
 
 
 def thousands(value: float | None) -> str:
@@ -110,10 +198,19 @@ def thousands(value: float | None) -> str:
     return f"{d.to_integral_value():,}" if d == d.to_integral_value() else f"{d.normalize():,}"
 
 
+def setting(value: Any) -> str:
+    """A setting's value as text: a number with thousands separators and every digit it was
+    given (1,000,000; 1.1), anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return thousands(value)
+
+
 def device_hours(value: float | None, basis: str | None = None) -> str:
     """Device-hours as printed: exact where published or derived from devices x hours; an
-    estimate from compute to three significant figures (67,381, not 67,380.90425173505)."""
-    return sig(value) if basis == "compute" else thousands(value)
+    estimate (from compute, or scaled to other hardware) to three significant figures (67,400,
+    not 67,380.90425173505)."""
+    return sig(value) if basis in ESTIMATED_DEVICE_HOURS else thousands(value)
 
 
 def sci_tex(value: float | None) -> str:
@@ -131,6 +228,8 @@ def litres(value: float | None, fmt: str = "text") -> str:
         return "n/a"
     if value >= 1e6:
         number, unit = f"{value / 1e6:.2g}", "million litres"
+    elif value < 1:  # a short run's water: its first digits, not 0
+        number, unit = f"{value:.2g}", "litres"
     else:
         number, unit = f"{float(f'{value:.2g}'):,.0f}", "litres"
     return f"\\num{{{bare(number)}}}~{unit}" if fmt == "tex" else f"{number} {unit}"
@@ -175,6 +274,8 @@ def cell(value: Any, column: Column, fmt: str, digits: int = 3, row: dict | None
         return "n/a" if fmt == "md" else ("{--}" if column.numeric else "--")
     if style in ("text", "year"):
         return escape(value, fmt)
+    if style == "swept":  # a value as a sweep's job set it: a number in the one number style
+        return escape(setting(value), fmt)
     if style == "interval":
         low, high = value
         if fmt == "md":
@@ -188,6 +289,8 @@ def cell(value: Any, column: Column, fmt: str, digits: int = 3, row: dict | None
         text = sig(value / 1000, digits)
     elif style == "count":
         text = thousands(value)
+    elif style == "device_hours":  # exact where published, 3 figures where estimated
+        text = device_hours(value, (row or {}).get("device_hours_basis"))
     elif style == "pct":
         text = f"{value:+.1f}"
     elif style == "mean_pct":
@@ -201,6 +304,11 @@ def model_cell(row: dict[str, Any], fmt: str, text: str) -> str:
     """The first cell of a row: the label, its citation (LaTeX) and its footnote marks."""
     if fmt == "tex" and row.get("paper_key"):
         text += f"~\\cite{{{row['paper_key']}}}"
+    return marked(row, fmt, text)
+
+
+def marked(row: dict[str, Any], fmt: str, text: str) -> str:
+    """A cell with the row's footnote marks."""
     marks = ",".join(row.get("marks") or [])
     if marks:
         text += f" ({marks})" if fmt == "md" else f"\\textsuperscript{{{marks}}}"
@@ -211,9 +319,11 @@ def table_cells(table: Any, columns: list[Column], fmt: str) -> list[list[str]]:
     """The body of a table: one list of formatted cells per row, footnote marks on the label."""
     body = []
     for row in table.rows:
-        cells = [cell(row.get(c.field), c, fmt, table.precision, row) for c in columns]
-        if columns[0].name == "model":
+        cells = [cell(column_value(row, c), c, fmt, table.precision, row) for c in columns]
+        if columns[0].name in ("model", "group"):  # a run's or a group's label
             cells[0] = model_cell(row, fmt, cells[0])
+        elif not columns[0].numeric:  # a sweep's LaTeX starts with what it varied
+            cells[0] = marked(row, fmt, cells[0])
         body.append(cells)
     return body
 
@@ -259,6 +369,8 @@ def environment() -> jinja2.Environment:
         latex=latex_escape,
         md=markdown_escape,
         sig=sig,
+        figure=figure,
+        grid_words=grid_words,
         thousands=thousands,
         device_hours=device_hours,
         sci_tex=sci_tex,

@@ -55,6 +55,8 @@ class Settings:
     export_dir: str | None = None
     latex: Latex = field(default_factory=Latex)
     main_tables: list[str] = field(default_factory=list)
+    codecarbon: str | None = None  # codecarbon=path/to/emissions.csv (or a folder of them)
+    ranks_per_node: int | None = None  # codecarbon: count each node once per this many rows
 
 
 @dataclass
@@ -83,6 +85,9 @@ class Hardware:
     embodied_kg: float | None = None
     embodied_scope: str | None = None
     embodied_source: str | None = None
+    # where power_w and its range are the average, lowest and highest of measured runs: the
+    # runs (carbonspec.evaluation re-derives the figures without a run it evaluates)
+    power_observations: list[Observation] = field(default_factory=list)
 
 
 @dataclass
@@ -99,6 +104,20 @@ class Provider:
     wue: float | None = None  # fleet on-site water usage effectiveness, L/kWh (consumption)
     wue_source: str | None = None
     wue_year: int | None = None
+    # the runs (model keys) whose own reports `pue` was read from: evaluating one of them with
+    # it would check the report against itself
+    pue_from_reports: list[str] = field(default_factory=list)
+    # the operator's own PUE disclosures by year (sustainability reports, datacenter pages),
+    # independent of any compared run's report: what an evaluation uses in place of `pue`
+    pue_disclosures: list[YearValue] = field(default_factory=list)
+
+
+class GridKind(StrEnum):
+    """What a year's grid figure is: only a measured full year is the year's average."""
+
+    measured = "measured"  # the average over that calendar year, as published
+    partial = "partial"  # an average over part of the year only (the data set ends mid-year)
+    projected = "projected"  # not that year's data: a later row repeating an earlier year's
 
 
 @dataclass
@@ -112,6 +131,10 @@ class GridYear:
     basis: str = "consumption"  # consumption (imports counted) | production (generation only)
     zone: str | None = None
     production_g_per_kwh: float | None = None
+    # a partial or projected figure is labelled in every output and never stands in for a
+    # measured year (grid=latest is the latest measured year); kind_note says why, briefly
+    kind: GridKind = GridKind.measured
+    kind_note: str | None = None
 
 
 @dataclass
@@ -121,6 +144,17 @@ class YearValue:
     year: int
     value: float
     source: str
+    from_reports: list[str] = field(default_factory=list)  # runs whose own reports gave it
+
+
+@dataclass
+class Observation:
+    """One published figure a default is derived from: its value, where it was read, and the
+    run it describes (a model key; null for a run not in the catalog)."""
+
+    value: float
+    source: str
+    run: str | None = None
 
 
 @dataclass
@@ -148,6 +182,7 @@ class Region:
     pue_source: str | None = None
     pue_years: list[YearValue] = field(default_factory=list)
     wue_years: list[YearValue] = field(default_factory=list)
+    pue_from_reports: list[str] = field(default_factory=list)  # runs whose reports gave `pue`
 
 
 @dataclass
@@ -178,6 +213,11 @@ class ReportedFigure:
     pue_included: bool | None = None
     embodied_included: bool | None = None
     scope: str | None = None
+    # how the report computed its figure: operator_formula (TDP x hours x PUE x a grid factor,
+    # carbonspec's own formula), measured (metered power or energy), calculator (the ML CO2
+    # calculator) or life_cycle (a life-cycle study); see carbonspec.evaluation.METHOD_CLASSES
+    method_class: str | None = None
+    method_class_source: str | None = None
 
 
 @dataclass
@@ -206,6 +246,10 @@ class Model:
     devices_source: str | None = None
     device_hours: float | None = None
     device_hours_source: str | None = None
+    # published (printed by the developer, or its device count x its training time), derived
+    # (computed from other figures: FLOPs, iteration times) or assumed (someone's assumption)
+    device_hours_kind: str | None = None
+    device_hours_kind_source: str | None = None
     hours: float | None = None
     hours_source: str | None = None
     site: str | None = None
@@ -230,6 +274,58 @@ class Model:
     reported: Reported | None = None
     published_footprint: PublishedFootprint | None = None
     notes: str | None = None
+    # the run's energy where it was measured (a meter, nvidia-smi, a cluster's accounting,
+    # codecarbon): used instead of power x device-hours; energy_scope says what it covers
+    # (accelerators | server | facility: PUE is applied only where the facility is not in it)
+    energy_kwh: float | None = None
+    energy_kwh_source: str | None = None
+    energy_scope: str | None = None
+    energy_spread: float | None = None  # the measurement's +/- share, where its source gives one
+    energy_spread_source: str | None = None
+    # the servers the accelerators sat in (an entry of conf/power/default.yaml hosts), for
+    # power.scope=server
+    host: str | None = None
+    host_source: str | None = None
+
+
+@dataclass
+class Host:
+    """A server's parts besides its accelerators, for each accelerator's share of the host."""
+
+    key: str
+    name: str
+    devices: int  # accelerators per server
+    devices_source: str
+    cpu: str
+    cpu_count: int
+    cpu_tdp_w: float
+    cpu_source: str
+    cpu_tdp_source: str
+    memory_gb: float
+    memory_source: str
+    system_max_w: float | None = None  # the whole system's rated maximum input power
+    system_max_source: str | None = None
+    notes: str | None = None
+
+
+@dataclass
+class Power:
+    """What a run's power counts (conf/power/): the accelerators alone, or the whole server."""
+
+    scope: str  # accelerator | server
+    scope_source: str
+    memory_w_per_gb: float  # host memory's power per GB installed (Green Algorithms)
+    memory_w_per_gb_source: str
+    memory_w_per_gb_low: float
+    memory_w_per_gb_low_source: str
+    measured_spread: float  # +/- share of a measured energy whose source states none
+    measured_spread_source: str
+    hosts: list[Host] = field(default_factory=list)
+    by_hardware: dict[str, str] = field(default_factory=dict)  # hardware -> host, by default
+    by_hardware_source: str | None = None
+    host: str | None = None  # power.host=<key>: this host for the run, whatever the model says
+    host_w: float | None = None  # power.host_w=<W>: the host's share per accelerator, measured
+    host_w_source: str | None = None
 
 
 @dataclass
@@ -294,6 +390,10 @@ class Compute:
     mfu_low: float
     mfu_high: float
     mfu_range_source: str
+    # the published runs mfu, mfu_low and mfu_high are derived from, and the rule
+    mfu_observations: list[Observation] = field(default_factory=list)
+    whole_run_factor_observations: list[Observation] = field(default_factory=list)
+    mfu_rule: str | None = None
 
 
 @dataclass
@@ -306,6 +406,10 @@ class Uncertainty:
     measured_power_spread_source: str
     unknown_pue_high: float
     unknown_pue_high_source: str
+    # measured power / TDP in published runs: what the power factors are derived from
+    tdp_power_low_observations: list[Observation] = field(default_factory=list)
+    tdp_power_high_observations: list[Observation] = field(default_factory=list)
+    tdp_power_rule: str | None = None
 
 
 @dataclass
@@ -328,6 +432,9 @@ class TableRow:
     model: str
     label: str | None = None
     hardware: str | None = None
+    # The row's hardware stands in for the run's own (the seed ran H100 runs as an A100): the
+    # run's device-hours are kept. Otherwise they follow the work to the row's hardware.
+    hardware_stand_in: bool = False
     hardware_label: str | None = None
     region: str | None = None
     region_values: dict[str, float] = field(default_factory=dict)
@@ -340,6 +447,33 @@ class TableRow:
     notes: list[str] = field(default_factory=list)
     exclude: str | None = None  # validation: why this run is shown but not compared
     seed: SeedRow | None = None
+    # footprint: comparisons whose inputs are the study's own (embodied, water): they
+    # reproduce its arithmetic rather than test carbonspec
+    reproduces: list[str] = field(default_factory=list)
+    study_wue: float | None = None  # footprint: the on-site WUE the study states (compared on it)
+    study_wue_source: str | None = None
+
+
+@dataclass
+class ProjectPart:
+    """One part of a project (kind: project): a model config, a measured energy, a codecarbon
+    file or folder, or the folder of a sweep the CarbonFootprint callback recorded."""
+
+    label: str
+    stage: str = "final"  # final | development | failed | evaluation
+    model: str | None = None
+    energy_kwh: float | None = None
+    energy_kwh_source: str | None = None
+    energy_scope: str | None = None
+    codecarbon: str | None = None
+    sweep: str | None = None
+    hardware: str | None = None
+    region: str | None = None
+    devices: float | None = None
+    hours: float | None = None
+    device_hours: float | None = None
+    training_year: int | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -359,3 +493,4 @@ class TableSpec:
     long: bool | None = None  # breaks across pages (default: validation tables do)
     rows: list[TableRow] = field(default_factory=list)
     regions: str = "*"  # by_region only: which regions, as a glob pattern
+    parts: list[ProjectPart] = field(default_factory=list)  # project only: what it is made of

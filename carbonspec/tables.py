@@ -2,19 +2,19 @@
 
 A table config (conf/table/*.yaml) names models and may apply assumptions on top of a model's
 facts (the seed paper's stand-in hardware, its chosen region, its device-hours); every assumption
-becomes a footnote, and so does every printed seed number carbonspec cannot reproduce. Three kinds:
-``rows`` (a list of runs), ``validation`` (runs against their published emissions) and
-``by_region`` (one model in every region, in one process). A sweep's summary is a table too.
+becomes a footnote, and so does every printed seed number carbonspec cannot reproduce. Kinds:
+``rows`` (a list of runs) and ``by_region`` (one model in every region, in one process) here;
+``validation``, ``compute`` and ``footprint`` (carbonspec against published runs) in
+carbonspec.evaluation. A sweep's summary is a table too.
 """
 
 from __future__ import annotations
 
-import statistics
 import string
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from carbonspec import catalog, core
+from carbonspec import catalog, core, render, runs
 from carbonspec.estimate import Run, estimate
 from carbonspec.schema import Method, Model, Region, TableSpec, Uncertainty
 
@@ -62,6 +62,8 @@ class Table:
     latex_columns: dict[str, list[str]] = field(default_factory=dict)  # width -> columns
     long: bool = False  # breaks across pages (longtable, or several floats in two columns)
     outcomes: list[str] = field(default_factory=list)  # a sweep's failed, skipped, unrun jobs
+    parts: list[Table] = field(default_factory=list)  # tables that follow it (its statistics)
+    varied: list[str] = field(default_factory=list)  # a sweep summary: the keys it varied
 
 
 class Footnotes:
@@ -107,13 +109,13 @@ def build_named(name: str, options: Options | None = None) -> Table:
 
 @dataclass(frozen=True)
 class Template:
-    """A by-region table's run as Hydra composed it, with what the command line chose: its group
-    choices (model=, hardware=) and its region.* or provider.* values, so that every region is
-    composed as ``region=<it>`` with them would be."""
+    """A by-region table's run as Hydra composed it, with the group choices the command line
+    made (model=, hardware=), so that every region is composed as ``region=<it>`` with them
+    would be (a region's or provider's own values cannot be set for this table: each row is a
+    region with its own figures)."""
 
     run: Run
     given: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Any] = field(default_factory=dict)
 
 
 def build(
@@ -145,21 +147,25 @@ def build_from(
     uncertainty: Uncertainty | None = None,
 ) -> Table:
     uncertainty = uncertainty or catalog.load("uncertainty", "default")
-    if spec.get("kind") in ("footprint", "compute"):
-        if options != Options():
-            raise catalog.ConfigError(
-                f"table={name} checks carbonspec's defaults against published runs: method, grid"
-                " and pue cannot be set for it"
-            )
-        build_kind = footprint_table if spec["kind"] == "footprint" else compute_table
-        return build_kind(spec, name, uncertainty)
-    if spec.get("kind") == "validation":
+    check_row_names(spec, name)
+    if spec.get("kind") in ("footprint", "compute", "validation"):
+        # the evaluation tables build on this module's rows and footnotes: imported here
+        from carbonspec import evaluation
+
         if options != Options():
             raise catalog.ConfigError(
                 f"table={name} compares each run on the basis of its report: method, grid and"
                 " pue cannot be set for it (run a model alone to try other inputs)"
+                if spec["kind"] == "validation"
+                else f"table={name} checks carbonspec's defaults against published runs: method,"
+                " grid and pue cannot be set for it"
             )
-        return validation_table(spec, name, uncertainty)
+        build_kind = {
+            "footprint": evaluation.footprint_table,
+            "compute": evaluation.compute_table,
+            "validation": evaluation.validation_table,
+        }[spec["kind"]]
+        return build_kind(spec, name, uncertainty)
     if not spec.get("rows"):
         raise catalog.ConfigError(f"table '{name}' has no rows: list the models it shows")
     if options.changes(spec):
@@ -175,6 +181,22 @@ def build_from(
         else None
     )
     return from_spec(spec, name, rows, notes, summary, footer)
+
+
+def check_row_names(spec: dict[str, Any], name: str) -> None:
+    """Every model, hardware and region a row names exists; if not, the table, the row and the
+    field are named, with the closest names."""
+    for number, row in enumerate(spec.get("rows") or [], start=1):
+        for group in ("model", "hardware", "region"):
+            value = row.get(group)
+            if value is None or (group == "model" and value in catalog.options(group)):
+                continue
+            valid = catalog.options(group)
+            if str(value) not in valid:
+                raise catalog.ConfigError(
+                    f"table '{name}', row {number}: {group}: unknown {group} '{value}'."
+                    f"{catalog.did_you_mean(str(value), valid)} (list={group} shows them all)"
+                )
 
 
 def from_spec(
@@ -241,12 +263,24 @@ def run_for(
     pue: float | None = None,
 ) -> Run:
     """A Run as Hydra composes ``model=<model_key>`` with the row's ``hardware=`` and
-    ``region=``, the row's assumptions applied on top."""
+    ``region=``, the row's assumptions applied on top. On a row's hardware other than the run's
+    own, the run's device-hours follow the work, unless the row gives the hours (hours on that
+    hardware) or marks its hardware as a stand-in for the run's own (hours kept)."""
     given = {"model": model_key} | {g: row[g] for g in ("hardware", "region") if row.get(g)}
     composed = catalog.compose(given)
-    model: Model = composed.typed("model")
     facts = {k: row[k] for k in ("device_hours", "devices", "hours") if k in row}
-    model = replace(model, **facts)
+    # a row's own run length replaces the model's, as on the command line
+    model: Model = replace(runs.with_run_length(composed.typed("model"), set(facts)), **facts)
+    hardware_key = composed.choices["hardware"]
+    hardware = composed.typed("hardware")
+    stands_in = bool(row.get("hardware_stand_in"))
+    if stands_in and not row.get("hardware"):
+        raise catalog.ConfigError(
+            f"invalid table row for '{model_key}': hardware_stand_in needs the row's hardware"
+        )
+    run_hardware_key, run_hardware = runs.run_hardware_of(
+        model_key, hardware_key, hardware, bool(facts) and not stands_in
+    )
     region_key = composed.choices["region"]
     region = composed.typed("region")
     if row.get("region_values"):
@@ -255,8 +289,8 @@ def run_for(
     return Run(
         model_key=model_key,
         model=model,
-        hardware_key=composed.choices["hardware"],
-        hardware=composed.typed("hardware"),
+        hardware_key=hardware_key,
+        hardware=hardware,
         region_key=region_key,
         region=region,
         provider_key=composed.choices["provider"],
@@ -271,6 +305,10 @@ def run_for(
         embodied=composed.typed("embodied"),
         water=composed.typed("water"),
         compute=composed.typed("compute"),
+        run_hardware_key=run_hardware_key,
+        run_hardware=run_hardware,
+        hardware_stands_in=stands_in,
+        power=composed.typed("power"),
     )
 
 
@@ -299,8 +337,37 @@ def table_row(
     if seed.get("devices") is not None and seed["devices"] != run.model.devices:
         text = seed.get("devices_note") or device_count_note(seed["devices"], run.model)
         marks.append(notes.mark(text))
+    changed = [] if seed else what_if(row, run)  # a seed row reproduces the seed's own inputs
+    if changed:
+        # not the run its developers reported: shown, marked, out of the comparison and its mean
+        compared = result["reported_emissions_t"] is not None
+        result["error_pct"] = None
+        result["not_compared"] = "; ".join(changed) if compared else None
+        said = "; not compared with the published figure, the real run's" if compared else ""
+        marks.append(notes.mark(f"What-if: {'; '.join(changed)}{said}."))
     result["marks"] = marks
     return result
+
+
+def what_if(row: dict[str, Any], run: Run) -> list[str]:
+    """What a table row changes of the run it names (its region, hardware, device-hours), each
+    as "region gcp-europe-west4 for the run's google-us-oklahoma"; empty for the run itself."""
+    choice = catalog.model_choice(run.model_key)
+    facts = catalog.load("model", run.model_key)
+    changed = []
+    if row.get("region") and row["region"] != choice.region:
+        changed.append(f"region {row['region']} for the run's {choice.region}")
+    if row.get("region_values"):
+        given = ", ".join(f"{k}={v:g}" for k, v in sorted(row["region_values"].items()))
+        changed.append(f"the region's {given}")
+    if row.get("hardware") and row["hardware"] != choice.hardware:
+        changed.append(f"hardware {row['hardware']} for the run's {choice.hardware}")
+    for key in ("device_hours", "devices", "hours"):
+        own = getattr(facts, key)
+        if row.get(key) is not None and row[key] != own:
+            theirs = f"the run's {own:,.10g}" if own is not None else "none published"
+            changed.append(f"{key.replace('_', '-')} {row[key]:,.10g} for {theirs}")
+    return changed
 
 
 def device_count_note(printed: float, model: Model) -> str:
@@ -314,9 +381,9 @@ def device_count_note(printed: float, model: Model) -> str:
 
 
 def hardware_cell(run: Run, label: str | None, devices: float | None = None) -> dict[str, Any]:
-    """What the hardware column shows: the device the run really used (a stand-in is a
-    footnote), and how many of them."""
-    real = catalog.compose({"model": run.model_key}).typed("hardware")
+    """What the hardware column shows: the device estimated, or the run's own where the row's
+    only stands in for it (a footnote says so), and how many of them."""
+    real = (run.run_hardware if run.hardware_stands_in else None) or run.hardware
     return {
         "hardware_count": devices if devices is not None else run.model.devices,
         "hardware_display": label or real.short_name or real.name,
@@ -359,271 +426,210 @@ def seed_notes(seed: dict[str, Any], result: dict[str, Any]) -> list[str]:
     return texts + list(seed.get("primary_differs", []))
 
 
-# -- validation -----------------------------------------------------------------------------------
-
-
-def validation_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> Table:
-    """Each run from public inputs only (its hardware, device-hours, site and year), by every
-    method, against its published figure on the basis the report used (PUE in or out)."""
-    notes = Footnotes()
-    rows = [validation_row(row, uncertainty, notes) for row in spec["rows"]]
-    compared = [r for r in rows if r["comparable"]]
-    mape = {
-        method: core.mean_absolute_percent_error([r[f"{method}_error_pct"] for r in compared])
-        for method in ("calculator", "tdp")
-    }
-    median = {
-        method: statistics.median(abs(r[f"{method}_error_pct"]) for r in compared)
-        if compared
-        else None
-        for method in ("calculator", "tdp")
-    }
-    covered = sum(r["covered"] == "yes" for r in compared)
-    summary = {
-        "mape_pct": mape,
-        "median_ape_pct": median,
-        "n_compared": len(compared),
-        "n_covered": covered,
-        "excluded": [
-            {"model": r["model"], "reason": r["excluded_because"]}
-            for r in rows
-            if not r["comparable"]
-        ],
-    }
-    footer = {
-        "label": f"Mean absolute error ({len(compared)} runs)",
-        "values": {
-            "calculator_error": mape["calculator"],
-            "tdp_error": mape["tdp"],
-            "covered": f"{covered}/{len(compared)}",
-        },
-    }
-    return from_spec(spec, name, rows, notes, summary, footer)
-
-
-def validation_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnotes) -> dict:
-    key = row["model"]
-    model = catalog.load("model", key)
-    reported = model.reported
-    # The report's own basis: an estimate without PUE for a figure without PUE.
-    without_pue = reported is not None and reported.pue_included is False
-    tdp_run = run_for(key, {}, Method.tdp, "auto", uncertainty, 1.0 if without_pue else None)
-    tdp = estimate(tdp_run)
-    # the calculator folds a site's PUE into its intensity; not when the report leaves PUE out
-    calc_row = {"region_values": {"pue": None, "pue_years": []}} if without_pue else {}
-    calc = estimate(run_for(key, calc_row, Method.calculator, "calculator", uncertainty))
-    excluded = row.get("exclude") or excluded_because(reported)
-    marks = [notes.mark(text) for text in row.get("notes", [])]
-    if without_pue:
-        marks.append(notes.mark("The published figure excludes PUE; so do these estimates."))
-    if excluded:
-        marks.append(notes.mark(f"Not compared: {excluded}. Shown, left out of the means."))
-    comparable = not excluded
-    low, high = tdp["emissions_t_low"], tdp["emissions_t_high"]
-    return {
-        **tdp,
-        "label": row.get("label", tdp["model_name"]),
-        **hardware_cell(tdp_run, None),
-        "marks": marks,
-        "comparable": comparable,
-        "excluded_because": excluded,
-        "calculator_t": calc["emissions_t"],
-        "tdp_t": tdp["emissions_t"],
-        "calculator_error_pct": calc["error_pct"] if comparable else None,
-        "tdp_error_pct": tdp["error_pct"] if comparable else None,
-        "error_pct": tdp["error_pct"] if comparable else None,
-        "interval": (low, high),
-        "covered": ("yes" if low <= reported.emissions_t <= high else "no")
-        if comparable and reported is not None
-        else None,
-    }
-
-
-def excluded_because(reported: Any) -> str | None:
-    """Why a run's published figure cannot be set against a location-based estimate, if so."""
-    if reported is None:
-        return "no published figure"
-    if reported.basis == "market":
-        return "the published figure is market-based (net of renewable purchases)"
-    if reported.basis != "location":
-        return "the published figure does not say whether it is location- or market-based"
-    return None
-
-
-# -- beyond operational CO2, and device-hours from compute -----------------------------------------
-
-
-def footprint_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> Table:
-    """Runs whose embodied carbon or water was published, estimated with carbonspec's defaults
-    from public inputs; and what an operational-only estimate misses of each footprint."""
-    notes = Footnotes()
-    rows = []
-    for row in spec["rows"]:
-        run = run_for(row["model"], {}, Method.tdp, "auto", uncertainty)
-        result = estimate(run)
-        published = run.model.published_footprint
-        marks = [notes.mark(text) for text in row.get("notes", [])]
-        if published is not None:
-            marks.append(notes.mark(f"Published: {published.source}. {published.assumptions}"))
-        result |= {
-            "label": row.get("label", run.model.name),
-            **hardware_cell(run, None),
-            "marks": marks,
-            "published_embodied_t": published.embodied_t if published else None,
-            "published_water_onsite_l": published.water_onsite_l if published else None,
-            "published_water_l": published.water_l if published else None,
-            "missed_pct": 100 * result["embodied_emissions_t"] / result["total_emissions_t"],
-        }
-        for key, low, central, high, target in (
-            ("embodied", "embodied_emissions_t_low", "embodied_emissions_t",
-             "embodied_emissions_t_high", "published_embodied_t"),
-            ("water", "water_l_low", "water_l", "water_l_high", "published_water_l"),
-        ):  # fmt: skip
-            pub = result[target]
-            result[f"{key}_error_pct"] = core.percent_error(result[central], pub) if pub else None
-            result[f"{key}_covered"] = (result[low] <= pub <= result[high]) if pub else None
-        rows.append(result)
-    checks = [r for r in rows for k in ("embodied", "water") if r[f"{k}_error_pct"] is not None]
-    summary = {
-        "n_checks": len(checks),
-        "errors_pct": {
-            f"{r['model']}:{k}": r[f"{k}_error_pct"]
-            for r in rows
-            for k in ("embodied", "water")
-            if r[f"{k}_error_pct"] is not None
-        },
-        "covered": sum(r[f"{k}_covered"] is True for r in rows for k in ("embodied", "water")),
-    }
-    return from_spec(spec, name, rows, notes, summary, None)
-
-
-def compute_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> Table:
-    """Device-hours predicted from compute (6 x active parameters x tokens, the device's peak,
-    the default MFU) against every published figure; then each run's emissions so estimated
-    against its published emissions, for runs that publish no device-hours too."""
-    notes = Footnotes()
-    rows = []
-    for row in spec["rows"]:
-        facts = catalog.load("model", row["model"])
-        reported = facts.reported
-        without_pue = reported is not None and reported.pue_included is False
-        run = run_for(
-            row["model"], {}, Method.tdp, "auto", uncertainty, 1.0 if without_pue else None
-        )
-        try:
-            published = core.device_hours_of(facts.device_hours, facts.devices, facts.hours)
-        except core.NotEstimable:
-            published = None
-        hours_unknown = replace(run.model, device_hours=None, devices=None, hours=None)
-        result = estimate(replace(run, model=hours_unknown))
-        low, predicted, high = (
-            result["device_hours_low"],
-            result["device_hours"],
-            result["device_hours_high"],
-        )
-        excluded = row.get("exclude")
-        marks = [notes.mark(text) for text in row.get("notes", [])]
-        if excluded:
-            marks.append(notes.mark(f"Not counted: {excluded}."))
-        error = core.percent_error(predicted, published) if published else None
-        if excluded_because(reported):  # not like for like: shown, no error computed
-            result["error_pct"] = None
-        result |= {
-            "label": row.get("label", facts.name),
-            **hardware_cell(run, None),
-            "marks": marks,
-            "published_device_hours": published,
-            "predicted_device_hours": predicted,
-            "device_hours_interval": (low, high),
-            "device_hours_error_pct": error,
-            "covered": ("yes" if low <= published <= high else "no") if published else None,
-            "counted": bool(published) and not excluded,
-        }
-        rows.append(result)
-    counted = [r for r in rows if r["counted"]]
-    errors = [abs(r["device_hours_error_pct"]) for r in counted]
-    summary = {
-        "n_compared": len(counted),
-        "median_ape_pct": statistics.median(errors) if errors else None,
-        "mape_pct": core.mean_absolute_percent_error(errors),
-        "n_covered": sum(r["covered"] == "yes" for r in counted),
-        "excluded": [
-            {"model": r["model"], "reason": row.get("exclude") or "no published device-hours"}
-            for r, row in zip(rows, spec["rows"], strict=True)
-            if not r["counted"]
-        ],
-    }
-    footer = {
-        "label": f"Median absolute error ({len(counted)} runs)",
-        "values": {
-            "device_hours_error": summary["median_ape_pct"],
-            "covered": f"{summary['n_covered']}/{len(counted)}",
-        },
-    }
-    return from_spec(spec, name, rows, notes, summary, footer)
-
-
 # -- one model in many regions: sweep summaries and the by-region fast path -----------------------
 
 
 def summary_table(rows: list[dict[str, Any]], name: str, caption: str) -> Table:
-    """Rows sorted greenest first; the label column names the run by what varied."""
+    """Rows sorted greenest first, each named by what the sweep varied: one column per key the
+    jobs set to different values (grid, method, model.device_hours, ... named by the key; the
+    model, region, hardware and PUE have their columns already), the figure's label from the
+    same values. A grid figure that is not of the year asked for (the nearest held) keeps its
+    note as a footnote. Where the hardware varies or is not the run's own, the device-hours and
+    their basis are shown, and a footnote says how each run's own hours were carried over (or
+    why they were kept)."""
     ordered = sorted(rows, key=lambda r: (r["emissions_t"], r["region"], r["model"]))
     varied = varied_keys(rows)
-    one_model = len({r["model"] for r in rows}) == 1
-    for row in ordered:  # the figure names each bar by what the sweep varied
-        row["figure_label"] = " / ".join(str(row.get(DISPLAY[k]) or row[k]) for k in varied)
+    notes = Footnotes()
+    carried = False  # a row's device-hours carried over from the run's own hardware
     for row in ordered:
+        row["swept"] = {key: swept_value(row, key) for key in varied}
+        row["figure_label"] = " / ".join(swept_label(row, key) for key in varied)
+        texts = [device_hours_footnote(row), grid_footnote(row), pue_footnote(row)]
+        carried = carried or texts[0] is not None
+        row["marks"] = [notes.mark(text) for text in texts if text]
         row.setdefault("label", row["model_name"])
         row.setdefault("hardware_display", row["hardware_short_name"])
         row.setdefault("hardware_count", row.get("devices"))
         if row.get("emissions_t_low") is not None:
             row["interval"] = (row["emissions_t_low"], row["emissions_t_high"])
+    hours = ["device_hours", "basis"] if "hardware" in varied or carried else []
+    columns = list(SUMMARY_COLUMNS)
+    columns[columns.index("hardware") + 1 : columns.index("hardware") + 1] = hours
+    lead = [column_of(key) for key in varied]  # what varied comes first
+    # a column named by each key: the PUE set replaces the PUE used (a footnote where they differ)
+    named = {key for key in varied if key not in SHOWN}
+    columns = [c for c in columns if c not in named]
+    one_model = len({r["model"] for r in rows}) == 1
     return Table(
         name=name,
         caption=caption,
         label=f"tab:{name}",
-        columns=SUMMARY_COLUMNS,
+        columns=unique(lead + columns),
         precision=3,
         rows=ordered,
+        footnotes=notes.as_list(),
         figure=True,
-        latex_columns={width: varied + extra for width, extra in SUMMARY_LATEX.items()},
+        latex_columns={
+            width: unique(lead + hours[:1] + [c for c in extra if c not in named])
+            for width, extra in SUMMARY_LATEX.items()
+        },
         long=True,
         # one model: its paper in the caption (each row cites it where a model column is shown)
         cites=sorted({r["paper_key"] for r in rows if r.get("paper_key")}) if one_model else [],
+        varied=varied,
     )
 
 
+def unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def device_hours_footnote(row: dict[str, Any]) -> str | None:
+    """How a row's device-hours came from the run's own on other hardware, if they did."""
+    own = row.get("run_hardware_name")
+    if row.get("device_hours_scale") is not None:
+        precisions = sorted({row["run_peak_precision"], row["peak_precision"]})
+        return (
+            f"Device-hours scaled from the run's own {row['run_device_hours']:,.10g} on {own}"
+            f" by peak dense throughput, {row['run_peak_tflops']:g} / {row['peak_tflops']:g}"
+            f" TFLOPS ({' / '.join(precisions)}): the same work at the run's realised utilisation."
+        )
+    note = row.get("device_hours_note")
+    if note:
+        return f"{note[0].upper()}{note[1:]}; the run's own, on {own}."
+    return None
+
+
+def pue_footnote(row: dict[str, Any]) -> str | None:
+    """Why a row used another PUE than its job set (the calculator applies none), if it did."""
+    asked = (row.get("swept") or {}).get("pue")
+    if isinstance(asked, int | float) and asked != row.get("pue"):
+        return f"PUE {asked:g} set, {row['pue']:g} used: {row.get('pue_source')}."
+    return None
+
+
+def grid_footnote(row: dict[str, Any]) -> str | None:
+    """Why a row's grid figure is not of the year asked for (or not the site's own), if so."""
+    note = row.get("grid_note")
+    return f"Grid figure: {note}." if note else None
+
+
+# How a summary names the value of a key a sweep varied: a config group by its display name.
 DISPLAY = {"model": "model_name", "region": "region_short_name", "hardware": "hardware_short_name"}
+# Keys whose value a summary column of the same name shows already; any other key a sweep
+# varies gets a column of its own, named by the key, with the value each job set (grid, pue,
+# method, model.device_hours, ...).
+SHOWN = ("model", "region", "hardware")
+# How a caption says what varied ("by grid year"), where the key alone does not read well.
+VARIED_WORDS = {
+    "grid": "grid year",
+    "pue": "PUE",
+    "model.device_hours": "device-hours",
+    "model.devices": "device count",
+    "model.hours": "hours",
+    "model.mfu": "MFU",
+}
+# Settings that change how the results are shown, not the results: never "what varied".
+PRESENTATION = ("format", "export_dir", "latex", "list", "hydra")
+
+
+def column_of(key: str) -> str:
+    """The summary column that shows a key a sweep varied (see columns.swept)."""
+    return key if key in SHOWN else f"swept:{key}"
+
+
+def settings_of(row: dict[str, Any]) -> dict[str, str]:
+    """A job's command-line settings, key to value as typed (hydra.* and flags left out)."""
+    settings = {}
+    for override in row.get("overrides") or []:
+        key, _, value = override.partition("=")
+        key = key.lstrip("+~")
+        if key and key.split(".")[0].split("/")[0] not in PRESENTATION:
+            settings[key] = value
+    return settings
+
+
+def setting_value(text: str | None) -> Any:
+    """A value as typed on the command line: a number where it is one (1e6, 1.1), else text."""
+    if text is None:
+        return None
+    for kind in (int, float):
+        try:
+            value = kind(text)
+        except ValueError:
+            continue
+        return value if value == value and abs(value) != float("inf") else text
+    return text
+
+
+def swept_value(row: dict[str, Any], key: str) -> Any:
+    """The value a row had for a key the sweep varied, as data (JSON and CSV): a config group by
+    its display name, any other key as its job set it (a number where it is one; a grid or a
+    year as written: 2019, not 2,019)."""
+    if key in DISPLAY:
+        return row.get(DISPLAY[key]) or row.get(key)
+    text = settings_of(row).get(key)
+    return text if key == "grid" or key.endswith("year") else setting_value(text)
+
+
+def swept_label(row: dict[str, Any], key: str) -> str:
+    """The value a row had for a key the sweep varied, as the figure labels its bar: a grid
+    year asked for and not held says which year's figure was used."""
+    value = swept_value(row, key)
+    if key == "grid":
+        used = row.get("grid_year")
+        if used is not None and str(value) != str(used):
+            return f"{value} ({used} data)" if str(value).isdigit() else f"{value} ({used})"
+        return str(value)
+    return render.setting(value)
 
 
 def varied_keys(rows: list[dict[str, Any]]) -> list[str]:
-    """What a sweep varied: the keys its jobs' overrides set to different values (a model sweep
-    varies the model, though each model brings its own region and hardware); for rows without
-    overrides, the keys whose values differ. The model when nothing did."""
-
-    def values(key: str) -> set[str]:
-        if all("overrides" in r for r in rows):
-            return {next((o for o in r["overrides"] if o.startswith(f"{key}=")), "") for r in rows}
-        return {r[key] for r in rows}
-
-    varied = [k for k in DISPLAY if len(values(k)) > 1]
+    """What a sweep varied: the keys its jobs' overrides set to different values, in the order
+    they were given (a model sweep varies the model, though each model brings its own region and
+    hardware); for rows without overrides (a by-region table), the model, region or hardware
+    where their values differ. The model when nothing did."""
+    if rows and all("overrides" in r for r in rows):
+        settings = [settings_of(r) for r in rows]
+        keys = unique([k for s in settings for k in s])
+        varied = [k for k in keys if len({s.get(k) for s in settings}) > 1]
+    else:
+        varied = [k for k in DISPLAY if len({r[k] for r in rows}) > 1]
     return varied or ["model"]
 
 
 def sweep_caption(rows: list[dict[str, Any]]) -> str:
+    """What the summary shows and what was held fixed: "GPT-3 175B: estimated emissions by grid
+    year (method=tdp), greenest first"."""
     varied = varied_keys(rows)
     models = sorted({r["model_name"] for r in rows})
     subject = models[0] if len(models) == 1 else f"{len(models)} models"
-    grids = sorted({f"method={r['method']}, {grid_phrase(r['grid'])}" for r in rows})
-    by = " and ".join(varied) or "run"
-    return f"{subject}: estimated emissions by {by} ({'; '.join(grids)}), greenest first"
+    by = " and ".join(VARIED_WORDS.get(k, k) for k in varied)
+    fixed = []
+    if "method" not in varied:
+        fixed += [f"method={m}" for m in sorted({r["method"] for r in rows})]
+    if "grid" not in varied:
+        phrases = {grid_phrase(r["grid"], r["method"]) for r in rows}
+        fixed += (
+            phrases
+            if len(phrases) == 1
+            else [f"grid={'/'.join(sorted({r['grid'] for r in rows}))}"]
+        )
+    if rows and all("overrides" in r for r in rows):
+        settings = [settings_of(r) for r in rows]
+        fixed += [
+            f"{k}={v}"
+            for k, v in settings[0].items()
+            if k not in ("model", "method", "grid") and all(s.get(k) == v for s in settings)
+        ]
+    held = f" ({', '.join(fixed)})" if fixed else ""
+    return f"{subject}: estimated emissions by {by}{held}, greenest first"
 
 
-def grid_phrase(grid: str) -> str:
+def grid_phrase(grid: str, method: str = "tdp") -> str:
     """How a sweep's caption names the grid data its rows used."""
     if grid == "auto":
-        return "grid of the run's year"
+        return "the calculator's grid" if method == "calculator" else "grid of the run's year"
     if grid.isdigit():
         return f"grid of {grid}"
     return {"latest": "latest grid", "calculator": "the calculator's grid"}.get(
@@ -634,32 +640,31 @@ def grid_phrase(grid: str) -> str:
 def by_region_table(spec: dict[str, Any], name: str, template: Template) -> Table:
     """The fast path: the run composed once, every matching region composed on its own."""
     pattern = spec.get("regions", "*")
-    rows, skipped = region_rows(template.run, pattern, template.given, template.values)
+    rows, skipped = region_rows(template.run, pattern, template.given)
     if not rows:
         raise catalog.ConfigError(
             f"table.regions={pattern!r} matches no region that can be estimated"
         )
     table = summary_table(rows, name, sweep_caption(rows))
     table.summary = {"skipped": skipped}
+    # listed under the table, as a sweep lists the jobs it skipped
+    table.outcomes = [f"Skipped: region={s['region']}: {s['reason']}" for s in skipped]
     return table
 
 
 def region_rows(
-    template: Run,
-    pattern: str = "*",
-    given: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
+    template: Run, pattern: str = "*", given: dict[str, str] | None = None
 ) -> tuple[list[dict], list[dict]]:
     """The run in every region matching the pattern, each region and its provider as Hydra
     composes ``region=<it>`` with the ``given`` choices (by default the run's model and
-    hardware) and ``values``; and the regions left out, with why."""
+    hardware); and the regions left out, with why."""
     if given is None:
         given = {"model": template.model_key, "hardware": template.hardware_key}
     rows, skipped = [], []
     with catalog.reading():
-        base = catalog.compose(given, values)
+        base = catalog.compose(given)
         for region_key in catalog.matching("region", pattern):
-            composed = catalog.compose({**given, "region": region_key}, values)
+            composed = catalog.compose({**given, "region": region_key})
             refuse_what_a_region_varies(region_key, composed, base)
             region = composed.typed("region")
             if region.requires_input or region.unavailable:
@@ -674,7 +679,13 @@ def region_rows(
                 provider_key=provider_key,
                 provider=composed.typed("provider"),
             )
-            rows.append(estimate(run, catalog.provider_regions(provider_key)))
+            try:
+                rows.append(estimate(run, catalog.provider_regions(provider_key)))
+            except core.InputError as err:  # a region's own figure: name the region's file
+                if not err.field.startswith(("region", "provider")):
+                    raise
+                path = catalog.path_of("region", region_key)
+                raise catalog.ConfigError(f"region '{region_key}' ({path}): {err}") from None
     return rows, skipped
 
 

@@ -6,10 +6,14 @@ import pytest
 
 from carbonspec import catalog
 
+# The seed's stand-in hardware (an A100 for DeepSeek-V3's H800s, a TPU v3 for Gemini's v4) is
+# charged the run's own device-hours: given on the command line, they stay as they are.
 SEED_CLI = [
-    (["model=deepseek_v3", "hardware=a100_sxm4_80gb", "region=gcp-asia-east1"], 596.736),
+    (["model=deepseek_v3", "hardware=a100_sxm4_80gb", "model.device_hours=2664000",
+      "region=gcp-asia-east1"], 596.736),
     (["model=gpt3", "hardware=v100_sxm2_32gb", "region=coreweave-ord1"], 447.552),
-    (["model=gemini1_ultra", "hardware=tpu_v3", "region=gcp-us-east1"], 14324.328),
+    (["model=gemini1_ultra", "hardware=tpu_v3", "model.device_hours=136800000",
+      "region=gcp-us-east1"], 14324.328),
     (
         ["model=bloom", "hardware=a100_sxm4_80gb", "region=custom", "region.carbon_intensity=57",
          "region.pue=1.28"],
@@ -66,11 +70,12 @@ def test_custom_run_from_devices_and_hours(cli):
     )  # fmt: skip
     assert out["device_hours"] == 1000
     assert out["power_w"] == 700
-    # No training year: the latest figures. GSF Cloud_Region_Metadata.csv, Google Cloud
-    # us-central1, 2024: grid 412.72 g/kWh (Electricity Maps US-MIDW-MISO), PUE 1.1.
-    assert (out["grid_year"], out["pue"]) == (2024, 1.1)
+    # No training year: the latest measured figures. GSF Cloud_Region_Metadata.csv, Google Cloud
+    # us-central1, 2023: grid 501.42 g/kWh (Electricity Maps US-MIDW-MISO), PUE 1.1 (its 2024
+    # row is a projection: see tests/test_grid.py).
+    assert (out["grid_year"], out["pue"]) == (2023, 1.1)
     assert out["energy_kwh"] == pytest.approx(700 * 1000 / 1000 * 1.1)
-    assert out["emissions_kg"] == pytest.approx(770 * 0.41272)
+    assert out["emissions_kg"] == pytest.approx(770 * 0.50142)
 
 
 def test_custom_run_in_a_custom_region(cli):

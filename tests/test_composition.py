@@ -86,7 +86,16 @@ def test_every_packaged_model_composes_the_same_both_ways(hydra, model):
         assert strict(fast[group]) == strict(from_hydra[group]), group
         assert strict(estimate[group]) == strict(from_hydra[group]), group
     run = tables.run_for(model, {}, Method.tdp, "auto", from_hydra["uncertainty"])
-    for group in ("model", "hardware", "region", "provider", "embodied", "water", "compute"):
+    for group in (
+        "model",
+        "hardware",
+        "region",
+        "provider",
+        "embodied",
+        "water",
+        "compute",
+        "power",
+    ):
         assert strict(getattr(run, group)) == strict(from_hydra[group]), group
 
 
@@ -163,7 +172,7 @@ EVERYTHING = """\
       display_name: AWS N. Virginia, as I call it
       offset_ratio: 0.5
     provider:
-      pue: 1.3
+      pue: 1.11
       renewable_matching_pct: 50
     uncertainty:
       tdp_power_low_factor: 0.8
@@ -191,7 +200,7 @@ def test_user_models_that_set_other_groups_compose_the_same_both_ways(hydra, use
     for group in GROUPS:
         assert strict(fast[group]) == strict(from_hydra[group]), group
         assert strict(estimate[group]) == strict(from_hydra[group]), group
-    assert fast["provider"].name == "Google Cloud Platform" and fast["provider"].pue == 1.3
+    assert fast["provider"].name == "Google Cloud Platform" and fast["provider"].pue == 1.11
     assert fast["region"].offset_ratio == 0.5 and fast["model"].tokens == 2e12
     # compute comes after model in conf/config.yaml's defaults: its own file is merged last
     assert fast["compute"].mfu == from_hydra["compute"].mfu == 0.35
@@ -355,16 +364,16 @@ def test_by_region_refuses_a_region_that_changes_the_run_itself(cli, user_folder
     assert "region 'odd-site' changes hardware" in line and "sweep" in line
     # its own keys and its provider's are what a by-region table varies: composed as in a sweep
     write(
-        user_folder, "region/odd-site.yaml", region.format(group="provider", key="pue", value=1.3)
+        user_folder, "region/odd-site.yaml", region.format(group="provider", key="pue", value=1.12)
     )
     out = cli(searchpath, "table=by_region", "model=gpt3", "table.regions=odd-*", "format=json")
     assert out.returncode == 0, out.stderr
     [row] = json.loads(out.stdout)["rows"]
-    assert (row["provider"], row["carbon_intensity_g_per_kwh"], row["pue"]) == ("aws", 100, 1.3)
+    assert (row["provider"], row["carbon_intensity_g_per_kwh"], row["pue"]) == ("aws", 100, 1.12)
     assert cli("-m", searchpath, "model=gpt3", "region=odd-site").returncode == 0
     [summary] = user_folder.parent.glob("outputs/sweeps/*/*/summary.json")
     [swept] = json.loads(summary.read_text())["rows"]
-    assert swept["emissions_t"] == row["emissions_t"] and swept["pue"] == 1.3
+    assert swept["emissions_t"] == row["emissions_t"] and swept["pue"] == 1.12
 
 
 @pytest.mark.parametrize(

@@ -29,12 +29,13 @@ def test_country_region_names_owid_ember_and_year(cli):
 
 def test_grid_vintages_differ_and_say_which(cli):
     # The seed put OpenVLA in gcp-us-central1: the calculator has eGRID 2016's 566.3 g there;
-    # the latest figure is GSF's 2024 Electricity Maps average for its zone, 412.72 g.
+    # the latest measured figure is GSF's 2023 Electricity Maps average for its zone, 501.42 g
+    # (Cloud_Region_Metadata.csv, "2023,Google Cloud,us-central1,...": 501.42).
     args = ("model=openvla", "region=gcp-us-central1", "format=json")
     latest = as_json(cli(*args, "grid=latest"))
     calc = as_json(cli(*args, "grid=calculator"))
     assert (latest["grid"], latest["grid_year"], latest["carbon_intensity_g_per_kwh"]) == (
-        "latest", 2024, 412.72,
+        "latest", 2023, 501.42,
     )  # fmt: skip
     assert (calc["grid"], calc["grid_year"], calc["carbon_intensity_g_per_kwh"]) == (
         "calculator", 2016, 566.3,
@@ -42,9 +43,13 @@ def test_grid_vintages_differ_and_say_which(cli):
     assert latest["emissions_t"] != calc["emissions_t"]
     text = cli("model=openvla", "region=gcp-us-central1", "grid=calculator").stdout
     assert "2016 (the calculator's data)" in text and "eGRID" in text
-    # OpenVLA's own site is unknown (country-usa): the calculator has no figure there, and says so
+    # OpenVLA's own site is unknown (country-usa): the calculator has no figure there, and says so;
+    # the run's year is not known either, so the latest measured national figure is used
     at_home = as_json(cli("model=openvla", "grid=calculator", "format=json"))
-    assert at_home["grid"] == "latest" and "calculator lists no figure" in at_home["grid_note"]
+    assert at_home["grid"] == "auto" and "calculator lists no figure" in at_home["grid_note"]
+    assert (at_home["grid_year"], at_home["carbon_intensity_g_per_kwh"]) == (
+        2023, CODECARBON_USA_2023,
+    )  # fmt: skip
 
 
 def test_country_fallback_is_said(cli):
@@ -56,11 +61,12 @@ def test_country_fallback_is_said(cli):
 
 
 def test_tdp_shows_pue_and_its_source(cli):
-    # GSF Cloud_Region_Metadata.csv: AWS us-east-1 PUE 1.15 (2024); Google us-central1 1.1 (2024)
+    # GSF Cloud_Region_Metadata.csv: AWS us-east-1 PUE 1.15 (2023); Google us-central1 1.1 (2023),
+    # the year of the latest measured grid figure
     text = cli("model=gpt3", "region=aws-us-east-1", "grid=latest").stdout
     assert "PUE         1.15 (Green Software Foundation" in text
     out = as_json(cli("model=gpt3", "region=gcp-us-central1", "grid=latest", "format=json"))
-    assert out["pue"] == 1.1 and out["pue_year"] == 2024 and "power-usage" in out["pue_source"]
+    assert out["pue"] == 1.1 and out["pue_year"] == 2023 and "power-usage" in out["pue_source"]
     fleet = as_json(cli("model=gpt3", "region=coreweave-ord1", "format=json"))
     assert fleet["pue_year"] is None  # CoreWeave publishes none: 1.0, and the interval says so
 

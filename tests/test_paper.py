@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from carbonspec import catalog, latex, references
+from carbonspec import hydra as callback
 
 TABLES = [
     "seed_verification",
@@ -25,6 +26,8 @@ TABLES = [
     "compute",
 ]
 PARAGRAPHS = ["gpt3", "bloom", "funsearch", "olmo2_13b"]  # OLMo 2: device-hours from compute
+# paragraphs on other hardware: hours scaled by peak throughput; hours kept (no K80 figure)
+WHAT_IFS = [("model=gpt3", "hardware=h100_sxm"), ("model=llama2_70b", "hardware=tesla_k80")]
 HOSTILE = r"R&D_100% {x} ~#1 $y^2$ \foo 模型"
 TWO_COLUMN = r"""\documentclass[twocolumn]{article}
 \setlength{\textwidth}{6.25in}\setlength{\columnsep}{0.25in}
@@ -37,6 +40,9 @@ ONE_COLUMN = r"""\documentclass{article}
 \usepackage{natbib}
 """
 STYLES = {"two": "plain", "one": "plainnat"}
+REPO = Path(__file__).resolve().parents[1]
+OWN_WORK = REPO / "docs" / "examples" / "own-work"  # the README's worked example
+CODECARBON = REPO / "tests" / "data" / "codecarbon"
 pytestmark = pytest.mark.slow
 
 
@@ -99,11 +105,41 @@ def bundles(tmp_path_factory, run_in):
                    f"latex.width={width}")  # fmt: skip
             export(cli, sub, f"hydra.searchpath=[file://{conf}]", "table=hostile",
                    f"latex.width={width}")  # fmt: skip
+            # your own work: the README's project, codecarbon's runs, a callback's sweep
+            export(cli, sub, f"hydra.searchpath=[file://{OWN_WORK / 'conf'}]", "table=my_project",
+                   f"latex.width={width}")  # fmt: skip
+            export(cli, sub, f"codecarbon={own_logs(root)}", f"latex.width={width}")
+            own_sweep(root / f"sweep-{doc}-{width}", sub, width)
         for model in PARAGRAPHS:
             export(cli, folder / widths[doc][0], f"model={model}")
+        for what_if in WHAT_IFS:
+            export(cli, folder / widths[doc][0], *what_if)
         sweep_summary(run_in, root / f"sweep-{doc}", folder / widths[doc][0], widths[doc][0])
         export(cli, folder / widths[doc][0], f"hydra.searchpath=[file://{conf}]", "model=hostile")
+        export(cli, folder / widths[doc][0], f"codecarbon={CODECARBON / 'multirank.csv'}",
+               f"latex.width={widths[doc][0]}")  # fmt: skip
     return folders, widths
+
+
+def own_logs(root: Path) -> Path:
+    """A folder of codecarbon logs of two runs: a table, a total and a paragraph."""
+    folder = root / "codecarbon-logs"
+    if not folder.exists():
+        folder.mkdir()
+        shutil.copy(CODECARBON / "multirank.csv", folder / "multirank.csv")
+        for f in (CODECARBON / "ranks_2x").glob("*.csv"):
+            shutil.copy(f, folder / f.name)
+    return folder
+
+
+def own_sweep(copy: Path, into: Path, width: str) -> None:
+    """The example sweep's summary and paragraph, as the callback writes them, into the paper."""
+    shutil.copytree(OWN_WORK / "sweep", copy)
+    files = callback.write_summary(copy, width)
+    for name in ("carbon_summary.tex", "carbon_paragraph.tex"):
+        (into / name).write_text(files[name])
+    bib = into / "references.bib"
+    bib.write_text(references.merge_bib(bib.read_text(), files["references.bib"]))
 
 
 def sweep_summary(run_in, cwd: Path, into: Path, width: str) -> None:

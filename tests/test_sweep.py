@@ -79,7 +79,8 @@ def test_every_region_in_one_process_with_a_readable_figure(cli, tmp_path):
 
     with Image.open(tmp_path / "out" / "by_region.png") as png:
         width, height = png.size
-    assert height <= 12 * 100 and width == 650  # at most 12 in tall at 6.5 in wide, 100 dpi
+    # latex.width=text: 5.5 in (397.48 pt) wide, at most 8 in tall, at 300 dpi
+    assert height <= 8 * 300 and abs(width - 397.48 / 72.27 * 300) < 1
 
 
 def test_joblib_launcher_gives_the_same_summary(run_in, tmp_path):
@@ -137,6 +138,73 @@ def test_ctrl_c_leaves_a_summary_of_the_finished_jobs(tmp_path):
     summary, sweep_dir = summary_of(tmp_path)
     assert summary["rows"] and summary["summary"]["did_not_run"] > 0
     assert "did not run" in err and "Did not run" in (sweep_dir / "summary.md").read_text()
+
+
+def start_glob_sweep(folder):
+    """A sweep over every region, in a process of its own; returned once some jobs are done."""
+    env = {k: v for k, v in os.environ.items() if k != "CARBONSPEC_DEBUG"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "carbonspec", "-m", "model=gpt3", "region=glob(*)"],
+        cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    while len(list(folder.glob("outputs/sweeps/*/*/*/result.json"))) < 3:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    return proc
+
+
+def jobs_with_a_record(sweep_dir):
+    return [
+        job
+        for job in sweep_dir.iterdir()
+        if job.is_dir() and any((job / f"{kind}.json").exists() for kind in sweep.KINDS)
+    ]
+
+
+def test_a_glob_sweep_killed_outright_is_rebuilt_counting_every_job_that_never_ran(tmp_path):
+    """kill -9 leaves no summary; the rebuild counts the jobs of the glob's expansion (one per
+    region in the catalog) that left no record."""
+    proc = start_glob_sweep(tmp_path)
+    proc.kill()
+    proc.communicate(timeout=600)
+    (sweep_dir,) = tmp_path.glob("outputs/sweeps/*/*")
+    assert not list(sweep_dir.glob("summary.*"))
+    never_ran = len(catalog.options("region")) - len(jobs_with_a_record(sweep_dir))
+    assert never_ran > 0
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "carbonspec.sweep", str(sweep_dir)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )  # fmt: skip
+    assert rebuilt.returncode == 1 and "Traceback" not in rebuilt.stderr
+    assert f"Did not run: {never_ran} job(s)" in rebuilt.stdout
+    summary = json.loads((sweep_dir / "summary.json").read_text())
+    assert summary["summary"]["did_not_run"] == never_ran
+
+
+def test_sigterm_ends_a_sweep_with_its_summary_and_exit_143(tmp_path):
+    """A batch system's time limit (SIGTERM) is Ctrl-C's twin: the finished jobs summarised,
+    the rest counted, exit 128 + 15."""
+    proc = start_glob_sweep(tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 143 and "Traceback" not in err
+    (sweep_dir,) = tmp_path.glob("outputs/sweeps/*/*")
+    never_ran = len(catalog.options("region")) - len(jobs_with_a_record(sweep_dir))
+    assert err.strip().splitlines()[-1] == (
+        f"carbonspec: terminated (SIGTERM); {never_ran} job(s) did not run"
+    )
+    summary = json.loads((sweep_dir / "summary.json").read_text())
+    assert summary["rows"] and summary["summary"]["did_not_run"] == never_ran
+    assert f"Did not run: {never_ran} job(s)" in (sweep_dir / "summary.md").read_text()
+
+
+def test_the_job_list_is_written_before_the_first_job(cli, tmp_path):
+    assert cli("-m", "model=gpt3,bloom", "region=glob(aws-us-*)").returncode == 0
+    (jobs,) = tmp_path.glob("outputs/sweeps/*/*/jobs.json")
+    listed = json.loads(jobs.read_text())["jobs"]
+    regions = catalog.matching("region", "aws-us-*")
+    assert len(listed) == 2 * len(regions)
+    assert sorted(job[1] for job in listed) == sorted(f"region={r}" for r in regions * 2)
 
 
 def test_the_rebuild_survives_a_truncated_record_and_counts_missing_jobs(cli, tmp_path):
@@ -213,18 +281,26 @@ def test_a_file_parsed_once_per_sweep_is_not_shared_between_its_jobs():
 def test_a_sweep_parses_each_packaged_file_once(cli, monkeypatch):
     from carbonspec import configfiles
 
-    parsed = []
+    parsed, asked = [], []
 
     def parse(raw, digest, where):
-        parsed.append(where)
+        parsed.append(digest)
         return real_parse(raw, digest, where)
 
+    class Memory(configfiles.Memory):
+        def parsed(self, raw, where, digest=None):
+            asked.append(where)
+            return super().parsed(raw, where, digest)
+
     real_parse = configfiles.parse
-    monkeypatch.setattr(configfiles, "memory", configfiles.Memory(None))  # nothing parsed yet
+    monkeypatch.setattr(configfiles, "memory", Memory(None))  # nothing parsed yet
     monkeypatch.setattr(configfiles, "parse", parse)
     regions = "region=aws-us-east-1,aws-us-east-2,aws-us-west-1,aws-us-west-2"
     assert cli("-m", "model=gpt3", regions).returncode == 0
-    packaged = [where for where in parsed if "carbonspec.conf" in where or "/conf/" in where]
-    # Hydra read them through carbonspec's config source, each job from the same parse
-    assert "carbonspec://carbonspec.conf/config.yaml" in packaged
-    assert len(packaged) == len(set(packaged))
+    # Hydra read them through carbonspec's config source, every job of the four
+    served = [where for where in asked if where.startswith("carbonspec://carbonspec.conf/")]
+    assert served.count("carbonspec://carbonspec.conf/config.yaml") >= 4
+    assert served.count("carbonspec://carbonspec.conf/model/gpt3.yaml") >= 4
+    # and each file's content was parsed once, whoever read it first (carbonspec's checks
+    # read the files a run will compose before Hydra does)
+    assert len(parsed) == len(set(parsed))

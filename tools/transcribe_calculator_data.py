@@ -1,8 +1,14 @@
 """Transcribe the public data sets in ../shared/data into carbonspec's own YAML configs.
 
-Run by hand (``python tools/transcribe_calculator_data.py``); the YAML it writes is what the
-project ships and cites, so the data sets themselves are never committed. Hand-written configs
-(modern accelerators, providers, models, tables) are not touched.
+Run by hand (``python tools/transcribe_calculator_data.py [--data DIR]``, DIR defaulting to
+../shared/data); the YAML it writes is what the project ships and cites, so the data sets
+themselves are never committed. Hand-written configs (modern accelerators, providers, models,
+tables) are not touched.
+
+Every grid figure is written with its kind: ``measured`` (the calendar year's average),
+``partial`` (the mlco2 file's 2021, which ends in September) or ``projected`` (GSF's 2024 rows,
+copies of 2023 made by the data set's update scripts); see GSF_ADDED_YEARS and EM_PARTIAL. One
+zone and year gets one figure in every region file (see rank()).
 
 What it reads (see ../shared/data/README.md and the README's "Grid data" section):
 - mlco2-impact/: the calculator's devices (gpus.csv), regions (impact.csv) and Electricity Maps
@@ -30,10 +36,11 @@ EM_YEARLY = (
     "Electricity Maps yearly average of zone {zone} ({year}, {hours} hours with data), "
     "consumption-based, in github.com/mlco2/impact data/2021-10-27yearly_averages.csv @ d0d3ee5"
 )
-GSF = (
+GSF_ROW = (
     "Green Software Foundation real-time-cloud Cloud_Region_Metadata.csv @ b2858aa, "
-    "{provider} {region} {year}, column {column}"
+    "{provider} {region} {year}"
 )
+GSF = GSF_ROW + ", column {column}"
 # codecarbon's global_energy_mix.json, one release per data year. The 2023 release is the file in
 # ../shared/data/codecarbon; the earlier ones come from the same repository's history.
 OWID_RELEASES = [
@@ -49,6 +56,39 @@ OWID = (
 # A partial year of Electricity Maps data is a season, not a year: below this many hours of data
 # (70 % of a year) the yearly average is not offered.
 MIN_HOURS = 6000
+# The yearly-averages file is dated 2021-10-27, so its 2021 rows end with September at the latest
+# (6,553 hours at most: 1 January to 30 September). They are kept, marked partial: every output
+# that uses one says so, and grid=latest never takes one while a measured year exists.
+EM_YEARLY_DATED = "2021-10-27"
+EM_PARTIAL_YEAR = 2021
+EM_PARTIAL = "data to September only, {hours:,} hours; the data set is dated 2021-10-27"
+
+CONSUMPTION = "grid-carbon-intensity-average-consumption-annual"
+PRODUCTION = "grid-carbon-intensity-average-production-annual"
+PUE = "power-usage-effectiveness"
+WUE = "water-usage-effectiveness"
+# Years that GSF's update scripts added to the data set (real-time-cloud code/aws-data-update.py
+# and code/gcp-data-update.py @ b2858aa; the 2024 rows came with commit 5b2ac28, 2026-02-24): a
+# region's new row is a copy of its latest row in which only the columns named here are replaced.
+# Every other column repeats the earlier year: it is a projection, not that year's figure. The
+# tool checks that those columns do repeat (and stops if the data set says otherwise).
+GSF_ADDED_YEARS: dict[tuple[str, int], tuple[str, frozenset[str]]] = {
+    ("Amazon Web Services", 2024): ("code/aws-data-update.py", frozenset({PUE, WUE})),
+    ("Google Cloud", 2024): (
+        "code/gcp-data-update.py", frozenset({"provider-cfe-annual", CONSUMPTION}),
+    ),
+}  # fmt: skip
+# What gcp-data-update.py writes into the consumption column: Google's own figure, another
+# quantity than the Electricity Maps life-cycle averages of the other years and providers (e.g.
+# Quebec's hydro grid, CA-QC: 30.51 g/kWh life-cycle in 2023, Google's 5.48 for 2024; hydropower
+# alone has about 24 g/kWh of life-cycle emissions). It is named in the source and not used.
+GOOGLE_OWN = (
+    "the row's consumption column holds instead Google's own figure, {value} g/kWh "
+    "(github.com/GoogleCloudPlatform/region-carbon-info data/yearly/2024.csv, 'Grid carbon "
+    "intensity', which its README defines as 'the average operational gross emissions per unit "
+    "of energy from the grid'), another quantity than Electricity Maps' life-cycle averages: not "
+    "used"
+)
 
 # The calculator's gpus.csv names, mapped to carbonspec's snake-case names where a plain slug
 # would be unclear or would collide with the datasheet variants we add by hand.
@@ -120,14 +160,16 @@ DATASHEET = {
     "TPUv2 Chip": (
         221,
         "measured_average",
-        "Patterson et al. 2021 (arXiv:2104.10350) Table 4: measured average power per TPU v2 "
-        "chip, 221 W (TDP 280 W, Table 1). Not a TDP.",
+        "Patterson et al. 2021 (arXiv:2104.10350) Table 3: measured average power per TPU v2 "
+        "chip, 221 W (TDP 280 W, Table 1), the mean of the measurements in power_observations "
+        "(Tables 1 and 4). Not a TDP.",
     ),
     "TPUv3 Chip": (
         283,
         "measured_average",
         "Patterson et al. 2021 (arXiv:2104.10350) Tables 3-4: measured average power per TPU v3 "
-        "chip, 283 W (TDP 450 W). Not a TDP.",
+        "chip, 283 W (TDP 450 W), the mean of the four runs in power_observations (Table 4). "
+        "Not a TDP.",
     ),
 }
 TDP = {
@@ -138,12 +180,14 @@ POWER_RANGE = {
     "TPUv2 Chip": (
         208,
         229,
-        "Patterson et al. 2021 Table 4: TPU v2 average power across the runs reported (208-229 W)",
+        "Patterson et al. 2021 Tables 1 and 4: the lowest and highest TPU v2 measurement in "
+        "power_observations (208-229 W)",
     ),
     "TPUv3 Chip": (
         245,
         310,
-        "Patterson et al. 2021 Table 4: TPU v3 average power across the runs reported (245-310 W)",
+        "Patterson et al. 2021 Table 4: the lowest and highest TPU v3 measurement in "
+        "power_observations (245-310 W)",
     ),
 }
 
@@ -205,20 +249,25 @@ def quote(value: object) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+def flow(value: object) -> str:
+    """A scalar, or a list of scalars as a flow sequence."""
+    if isinstance(value, list):
+        return "[" + ", ".join(quote(v) for v in value) + "]"
+    return quote(value)
+
+
 def yaml_block(fields: dict[str, Any], indent: str) -> str:
-    """Fields as YAML: scalars on one line, lists of small mappings as flow mappings."""
+    """Fields as YAML: scalars on one line, lists of scalars as flow sequences, lists of small
+    mappings as flow mappings."""
     lines = []
     for key, value in fields.items():
-        if isinstance(value, list):
-            if not value:
-                lines.append(f"{indent}{key}: []")
-                continue
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             lines.append(f"{indent}{key}:")
             for item in value:
-                inner = ", ".join(f"{k}: {quote(v)}" for k, v in item.items())
+                inner = ", ".join(f"{k}: {flow(v)}" for k, v in item.items())
                 lines.append(f"{indent}  - {{{inner}}}")
         else:
-            lines.append(f"{indent}{key}: {quote(value)}")
+            lines.append(f"{indent}{key}: {flow(value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -232,8 +281,7 @@ def round3(value: float) -> int | float:
 
 
 def write(path: Path, header: str, fields: dict[str, object], extra: str = "") -> None:
-    body = "".join(f"{key}: {quote(value)}\n" for key, value in fields.items())
-    path.write_text(f"# {header}\n{extra}{body}", encoding="utf-8")
+    path.write_text(f"# {header}\n{extra}{yaml_block(fields, '')}", encoding="utf-8")
 
 
 def hardware() -> None:
@@ -319,6 +367,7 @@ def country_series() -> tuple[dict[str, list[dict]], dict[str, str], dict[str, s
             series.setdefault(iso, {})[year] = {
                 "year": year,
                 "g_per_kwh": round3(value),
+                "kind": "measured",
                 "scope": "country",
                 "basis": "production",
                 "source": OWID.format(country=c["country_name"], year=year, commit=commit),
@@ -330,21 +379,26 @@ def country_series() -> tuple[dict[str, list[dict]], dict[str, str], dict[str, s
 
 
 def em_zone_series() -> dict[str, dict[int, dict]]:
-    """Electricity Maps zone yearly averages (mostly 2018-2021), years with enough data only."""
+    """Electricity Maps zone yearly averages (mostly 2018-2021), years with enough data only;
+    2021, cut short by the file's date, marked partial."""
     zones: dict[str, dict[int, dict]] = {}
-    for row in read_csv(DATA / "mlco2-impact" / "2021-10-27yearly_averages.csv"):
+    for row in read_csv(DATA / "mlco2-impact" / f"{EM_YEARLY_DATED}yearly_averages.csv"):
         hours = int(float(row["no_hours_with_data"]))
         if hours < MIN_HOURS:
             continue
         zone, year = row["zone_key"], int(row["year"])
-        zones.setdefault(zone, {})[year] = {
+        entry: dict[str, Any] = {
             "year": year,
             "g_per_kwh": round3(float(row["carbon_intensity_avg"])),
+            "kind": "measured",
             "scope": "zone",
             "zone": zone,
             "basis": "consumption",
-            "source": EM_YEARLY.format(zone=zone, year=year, hours=hours),
         }
+        if year == EM_PARTIAL_YEAR:
+            entry |= {"kind": "partial", "kind_note": EM_PARTIAL.format(hours=hours)}
+        entry["source"] = EM_YEARLY.format(zone=zone, year=year, hours=hours)
+        zones.setdefault(zone, {})[year] = entry
     return zones
 
 
@@ -361,38 +415,93 @@ def gsf_rows() -> dict[str, list[dict[str, str]]]:
     return by_region
 
 
+def gsf_added(row: dict[str, str], rows: list[dict[str, str]]) -> tuple[str, dict | None] | None:
+    """For a row that GSF's update scripts added as a copy: the script and the copied row (None
+    for a region new that year, whose copied columns are empty). None for any other row.
+
+    Checks that every column the script did not update repeats the copied row's value."""
+    added = GSF_ADDED_YEARS.get((row["cloud-provider"], int(row["year"])))
+    if added is None:
+        return None
+    script, updated = added
+    earlier = [r for r in rows if int(r["year"]) < int(row["year"])]
+    copied = max(earlier, key=lambda r: int(r["year"])) if earlier else None
+    for column in (CONSUMPTION, PRODUCTION, PUE, WUE, "em-zone-id"):
+        if column in updated:
+            continue
+        expected = copied[column] if copied else ""
+        if row[column] != expected:
+            raise SystemExit(
+                f"GSF {row['cloud-provider']} {row['cloud-region']} {row['year']}: column "
+                f"{column} is {row[column]!r}, not the copied row's {expected!r}; the rule in "
+                "GSF_ADDED_YEARS no longer describes the data set"
+            )
+    return script, copied
+
+
 def gsf_grid_years(rows: list[dict[str, str]]) -> list[dict]:
-    """The zone's consumption-based annual average per year (production-based kept beside it)."""
+    """The zone's consumption-based annual average per year (production-based kept beside it).
+
+    A year the data set's update script added by copying the previous row is written as
+    projected, with the figure it repeats (never as that year's measurement)."""
     entries = []
     for row in sorted(rows, key=lambda r: int(r["year"])):
-        value = row["grid-carbon-intensity-average-consumption-annual"]
-        if not value or not row["em-zone-id"]:
+        added = gsf_added(row, rows)
+        figures = added[1] if added else row  # the row whose Electricity Maps columns hold
+        if figures is None or not figures[CONSUMPTION] or not figures["em-zone-id"]:
             continue
-        entry = {
+        zone = figures["em-zone-id"]
+        entry: dict[str, Any] = {
             "year": int(row["year"]),
-            "g_per_kwh": round3(float(value)),
+            "g_per_kwh": round3(float(figures[CONSUMPTION])),
+            "kind": "measured",
             "scope": "zone",
-            "zone": row["em-zone-id"],
+            "zone": zone,
             "basis": "consumption",
         }
-        production = row["grid-carbon-intensity-average-production-annual"]
-        if production:
-            entry["production_g_per_kwh"] = round3(float(production))
-        entry["source"] = GSF.format(
-            provider=row["cloud-provider"],
-            region=row["cloud-region"],
-            year=row["year"],
-            column="grid-carbon-intensity-average-consumption-annual (Electricity Maps zone "
-            f"{row['em-zone-id']}); production-based from "
-            "grid-carbon-intensity-average-production-annual",
+        if figures[PRODUCTION]:
+            entry["production_g_per_kwh"] = round3(float(figures[PRODUCTION]))
+        columns = (
+            f"{CONSUMPTION} (Electricity Maps zone {zone}); production-based from {PRODUCTION}"
         )
+        if added:
+            script, copied = added
+            assert copied is not None
+            updated = GSF_ADDED_YEARS[(row["cloud-provider"], int(row["year"]))][1]
+            entry["kind"] = "projected"
+            entry["kind_note"] = f"repeats {copied['year']}"
+            this_row = GSF_ROW.format(
+                provider=row["cloud-provider"], region=row["cloud-region"], year=row["year"]
+            )
+            source = (
+                f"{this_row}: a projection, not a {row['year']} figure. GSF's {script} made "
+                f"this row as a copy of the {copied['year']} row, replacing only "
+                f"{', '.join(sorted(updated))}: "
+                f"the figures here are the {copied['year']} row's {columns}, repeated"
+            )
+            if CONSUMPTION in updated:
+                source += "; " + GOOGLE_OWN.format(value=number(row[CONSUMPTION]))
+        else:
+            source = GSF.format(
+                provider=row["cloud-provider"],
+                region=row["cloud-region"],
+                year=row["year"],
+                column=columns,
+            )
+        entry["source"] = source
         entries.append(entry)
     return entries
 
 
 def gsf_facility_years(rows: list[dict[str, str]], column: str) -> list[dict]:
+    """A provider's PUE or WUE by year; a figure GSF's update script copied from the year before
+    is left out (that year has no figure of its own)."""
     entries = []
     for row in sorted(rows, key=lambda r: int(r["year"])):
+        added = GSF_ADDED_YEARS.get((row["cloud-provider"], int(row["year"])))
+        if added and column not in added[1]:
+            gsf_added(row, rows)  # checks that it is a copy
+            continue
         if row[column]:
             entries.append(
                 {
@@ -409,27 +518,41 @@ def gsf_facility_years(rows: list[dict[str, str]], column: str) -> list[dict]:
     return entries
 
 
+# Which figure a zone-year takes when several rows give one: a measured year before a partial
+# one before a projection; among equals, GSF's (a later Electricity Maps release) before the
+# 2021 yearly-averages file. Measured GSF figures of one zone-year agree across providers.
+KIND_RANK = {"measured": 0, "partial": 1, "projected": 2}
+
+
+def rank(entry: dict) -> tuple[int, int]:
+    return KIND_RANK[entry["kind"]], 0 if entry["source"].startswith("Green Software") else 1
+
+
 def zone_index(gsf: dict[str, list[dict[str, str]]], em: dict[str, dict[int, dict]]) -> dict:
-    """Every zone's figures by year: Electricity Maps' older yearly averages, then GSF's (which
-    win where both have a year)."""
+    """Every zone's one figure per year, from all the rows that give one (see rank())."""
     zones: dict[str, dict[int, dict]] = {z: dict(years) for z, years in em.items()}
     for name in sorted(gsf):
         for entry in gsf_grid_years(gsf[name]):
-            zones.setdefault(entry["zone"], {})
-            previous = zones[entry["zone"]].get(entry["year"])
-            if previous is None or "Electricity Maps yearly" in previous["source"]:
-                zones[entry["zone"]][entry["year"]] = entry
+            years = zones.setdefault(entry["zone"], {})
+            previous = years.get(entry["year"])
+            if previous is None or rank(entry) < rank(previous):
+                years[entry["year"]] = entry
     return zones
 
 
 def zone_years(own: list[dict], zones: dict[str, dict[int, dict]]) -> list[dict]:
-    """A region's own GSF zone figures, completed by other years of the same zone."""
+    """A region's own GSF zone figures, completed by other years of the same zone; where the
+    zone has a better figure for a year than the region's own row (a measurement beside a
+    projection), the zone's is used."""
     if not own:
         return []
     zone = own[-1]["zone"]
     # A row naming another zone than the region's latest is a slip in the data set (GSF gives
     # Google's Belgian europe-west1 the zone GB for 2020): that year comes from the zone itself.
-    by_year = {**zones.get(zone, {}), **{e["year"]: e for e in own if e["zone"] == zone}}
+    by_year = dict(zones.get(zone, {}))
+    for entry in own:
+        if entry["zone"] == zone and rank(entry) <= rank(by_year.get(entry["year"], entry)):
+            by_year[entry["year"]] = entry
     return [by_year[y] for y in sorted(by_year)]
 
 
@@ -469,7 +592,8 @@ def regions() -> None:
             "in_calculator": False,
             "carbon_intensity": None,
             "carbon_intensity_source": "The calculator has no figure for a country; "
-            "grid=calculator uses the national figure of the year asked (or the latest).",
+            "grid=calculator (method=calculator's default) uses the national figure of the run's "
+            "year, as grid=auto does.",
             "grid_years": years,
             "unavailable": None if latest else gaps.get(iso, "no figure in the data set"),
             "pue": None,
@@ -541,6 +665,16 @@ def regions() -> None:
         code = name.split("-", 1)[1]
         zone = zone_years(gsf_grid_years(rows), zones)
         location = rows[-1]["location"]
+        comment = ""
+        iso = iso_by_name.get(rows[-1]["cfe-region"])
+        if not zone and any(r[CONSUMPTION] for r in rows) and iso in countries:
+            # a grid figure is given but none is Electricity Maps' (Google's me-central2: its only
+            # figure is Google's own, see GOOGLE_OWN): the country's, as for calculator regions
+            zone = countries[iso]
+            comment = (
+                f"# The data set names zone {rows[-1]['em-zone-id']}, but its only figure for it "
+                "is Google's own, not an Electricity Maps average:\n# national figures are used.\n"
+            )
         if not zone:
             continue  # no grid figure at all (e.g. AWS's China regions): nothing to offer
         short = f"{PROVIDER_SHORT[provider]} {code}"
@@ -552,7 +686,8 @@ def regions() -> None:
             "in_calculator": False,
             "carbon_intensity": None,
             "carbon_intensity_source": "The calculator does not list this region; "
-            "grid=calculator uses the region's latest figure.",
+            "grid=calculator (method=calculator's default) uses the figure of the run's year, as "
+            "grid=auto does.",
             "grid_years": zone,
             "pue": None,
             "pue_source": None,
@@ -560,7 +695,7 @@ def regions() -> None:
             "wue_years": gsf_facility_years(rows, "water-usage-effectiveness"),
         }
         header = f"# {fields['display_name']}: a region of the GSF cloud-region data set.\n"
-        region_file(name, provider, header, fields)
+        region_file(name, provider, header, fields, comment)
 
     operator_sites(countries, country_names, zones)
 
@@ -568,6 +703,9 @@ def regions() -> None:
 # Sites of known operators that are not cloud regions. The grid is the site's own zone where the
 # site is known, else the national figures; PUE as the operator published it for the site.
 PATTERSON = "Patterson et al. 2021 (arXiv:2104.10350), Table 4"
+# The runs Patterson et al.'s Table 4 reports: a PUE read from it is that report's own figure, so
+# carbonspec.evaluation does not use it to evaluate them
+PATTERSON_RUNS = ["evolved_transformer", "t5", "meena", "gshard_600b", "switch_transformer"]
 SITES: list[dict[str, Any]] = [
     {
         "name": "meta-us",
@@ -617,16 +755,19 @@ SITES: list[dict[str, Any]] = [
                 "value": 1.10,
                 "source": f"{PATTERSON}: Evolved Transformer NAS, "
                 "Google Georgia, Dec 2018, PUE 1.10",
+                "from_reports": PATTERSON_RUNS,
             },
             {
                 "year": 2019,
                 "value": 1.09,
                 "source": f"{PATTERSON}: Meena, Google Georgia, Dec 2019, PUE 1.09",
+                "from_reports": PATTERSON_RUNS,
             },
             {
                 "year": 2020,
                 "value": 1.10,
                 "source": f"{PATTERSON}: Switch Transformer, Google Georgia, Oct 2020, PUE 1.10",
+                "from_reports": PATTERSON_RUNS,
             },
         ],  # fmt: skip
         "comment": "The Google datacenter of Patterson et al.'s Meena, Switch and Evolved "
@@ -648,6 +789,7 @@ SITES: list[dict[str, Any]] = [
                 "year": 2020,
                 "value": 1.09,
                 "source": f"{PATTERSON}: GShard-600B, Google North Carolina, Apr 2020, PUE 1.09",
+                "from_reports": PATTERSON_RUNS,
             },
         ],  # fmt: skip
         "comment": "The Google datacenter of Patterson et al.'s GShard run.",
@@ -682,6 +824,15 @@ SITES: list[dict[str, Any]] = [
         "pue": 1.2,
         "pue_source": "Morrison et al. 2025 (arXiv:2503.05804), section 3.1: 'Jupiter's PUE is "
         "between 1.1 and 1.2 ... (we conservatively assume 1.2)'",
+        "pue_from_reports": [
+            "olmo2_7b",
+            "olmo2_13b",
+            "olmo_dev_7b",
+            "olmo_dev_small",
+            "olmo_dev_moe",
+            "olmo_1b",
+            "olmoe_0924",
+        ],
         "wue_years": [
             {
                 "year": 2024,
@@ -703,6 +854,7 @@ SITES: list[dict[str, Any]] = [
         "pue": 1.2,
         "pue_source": "Luccioni, Viguier & Ligozat 2023 (arXiv:2211.02001), Table 4 'CO2eq "
         "emissions x PUE' column: PUE 1.2 for Jean Zay (BLOOM); the seed paper uses 1.28",
+        "pue_from_reports": ["bloom"],
         "comment": "The French national supercomputer that trained BLOOM: the French grid, the "
         "PUE Luccioni et al. use.",
     },
@@ -728,7 +880,8 @@ def operator_sites(
             "in_calculator": False,
             "carbon_intensity": None,
             "carbon_intensity_source": "The calculator has no figure for this site; "
-            "grid=calculator uses the figure of the year asked (or the latest).",
+            "grid=calculator (method=calculator's default) uses the figure of the run's year, as "
+            "grid=auto does.",
             "zone_source": site.get("zone_source"),
             "grid_years": years or national,
             "pue": site.get("pue"),
@@ -736,11 +889,23 @@ def operator_sites(
             "pue_years": site.get("pue_years", []),
             "wue_years": site.get("wue_years", []),
         }
+        if site.get("pue_from_reports"):  # the runs whose own reports gave pue
+            fields["pue_from_reports"] = site["pue_from_reports"]
         header = f"# {site['display_name']}.\n# {site['comment']}\n"
         region_file(site["name"], site["provider"], header, fields)
 
 
 if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help=f"the folder holding the data sets (default {DATA})",
+    )
+    DATA = parser.parse_args().data.resolve()
     (CONF / "hardware").mkdir(parents=True, exist_ok=True)
     (CONF / "region").mkdir(parents=True, exist_ok=True)
     hardware()

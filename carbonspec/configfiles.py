@@ -100,7 +100,13 @@ def read_bytes(path: Path | str) -> bytes:
     """A file's bytes, at most MAX_BYTES + 1 of them (parse refuses a larger file)."""
     try:
         with open(path, "rb", buffering=0) as f:
-            raw = f.read(MAX_BYTES + 1)
+            # as much as the file holds (no 1 MB buffer for a file of a few hundred bytes)
+            raw = f.read(min(os.fstat(f.fileno()).st_size, MAX_BYTES) + 1)
+            while len(raw) <= MAX_BYTES:  # grown since, or a read cut short: read on
+                more = f.read(MAX_BYTES + 1 - len(raw))
+                if not more:
+                    break
+                raw += more
     except OSError as err:
         raise ConfigFileError(f"cannot read {path}: {err.strerror or type(err).__name__}") from None
     return raw

@@ -119,6 +119,19 @@ def test_a_packaged_file_edited_keeping_size_and_time_is_read_again(packaged_cop
     assert run.hardware.power_w == 900
 
 
+def test_the_python_api_reads_an_edited_file_afresh(packaged_copy):
+    """Each call is one reading of the files: an edit between two calls is seen, whichever way
+    the API composes (carbonspec.catalog.compose, or Hydra's compose API)."""
+    from carbonspec import api
+
+    request = api.Request(model="llama3_8b", hardware="h100_sxm")
+    assert api._estimate_of(request, "fast").power_w == 700
+    same_size_and_time(
+        packaged_copy / "hardware" / "h100_sxm.yaml", "\npower_w: 700", "\npower_w: 900"
+    )
+    assert api._estimate_of(request, "fast").power_w == 900
+
+
 MINE = """\
 # @package _global_
 defaults:
@@ -309,3 +322,19 @@ def test_the_suite_uses_its_own_cache_folder():
     folder = Path(os.environ[configfiles.CACHE_DIR_ENV])
     assert configfiles.memory.disk is not None and configfiles.memory.disk.folder == folder
     assert not folder.resolve().is_relative_to((Path.home() / ".cache").resolve())
+
+
+def test_data_parsed_under_other_rules_is_not_reused(tmp_path, monkeypatch):
+    """The cache key holds the rules' version: a file parsed under other rules (other limits,
+    other types) is parsed again, not taken from the cache."""
+    text = b"power_w: 700\n"
+    digest = hashlib.sha256(text).hexdigest()
+    monkeypatch.setattr(configfiles, "RULES", "r0")
+    old = DiskCache(tmp_path)
+    old.get(digest)
+    Memory(old).parsed(text, "x")
+    old.save()
+    assert DiskCache(tmp_path).get(digest) is not None  # kept, under the rules r0
+    monkeypatch.undo()
+    assert configfiles.cache_key(digest) == f"{configfiles.RULES}:{digest}"
+    assert DiskCache(tmp_path).get(digest) is None  # not for these rules

@@ -44,7 +44,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from carbonspec import app, catalog, checks, core, outputs, references, render, runs, tables
+from carbonspec import (
+    app,
+    catalog,
+    checks,
+    configfiles,
+    core,
+    outputs,
+    references,
+    render,
+    runs,
+    tables,
+)
 from carbonspec.configfiles import MISSING
 from carbonspec.estimate import Run
 from carbonspec.estimate import estimate as _estimate
@@ -183,12 +194,12 @@ def compose_run(request: Request, engine: Engine | None = None) -> Composed:
     _check_packaged(argv)
     argv = checks.with_schema_keys(argv)
     try:
-        fast = _compose_fast(argv)
+        fast = _compose_with_catalog(argv)
     except catalog.Unsupported:
         if engine == "fast":
             raise
         fast = None  # a file only Hydra composes
-    except (core.InputError, catalog.ConfigError):
+    except (core.InputError, catalog.ConfigError, configfiles.ConfigFileError):
         raise  # the command line's own checks, with its words
     except Exception:  # noqa: BLE001 (the compose API gives the command line's own error)
         if engine == "fast":
@@ -305,7 +316,7 @@ class _NotFast(Exception):
     """Something the direct composition leaves to Hydra's compose API."""
 
 
-def _compose_fast(argv: list[str]) -> Composed:
+def _compose_with_catalog(argv: list[str]) -> Composed:
     groups = set(catalog.groups())
     given_choices: dict[str, Any] = {}
     values: dict[str, Any] = {}

@@ -353,24 +353,22 @@ def _compose_with_catalog(argv: list[str]) -> Composed:
 
 def _settings(composition: catalog.Composition) -> Settings:
     """The top-level options (method, grid, pue, latex.width) as composed, typed as the command
-    line types them (app.settings_of)."""
-    names = Settings.__dataclass_fields__
-    node = {k: composition.node(k) for k in names if composition.layers.get(k)}
-    return _settings_of(repr(node), node)
-
-
-_SETTINGS_MAX = 256
-_settings_memo: dict[str, Settings] = {}
-
-
-def _settings_of(key: str, node: dict[str, Any]) -> Settings:
-    """app.settings_of, remembered by the options' values (a loop repeats a few of them)."""
+    line types them (app.settings_of); remembered by what set them (a file by its content, the
+    command line by its key=value): a loop repeats a few of them."""
+    layers = {k: composition.layers[k] for k in _SETTINGS if k in composition.layers}
+    key = tuple((k, tuple((layer.source, layer.digest) for layer in v)) for k, v in layers.items())
     hit = _settings_memo.get(key)
     if hit is None:
         if len(_settings_memo) >= _SETTINGS_MAX:
             _settings_memo.clear()
+        node = {k: composition.node(k) for k in layers}
         hit = _settings_memo[key] = app.settings_of(node)  # type: ignore[arg-type]
     return hit
+
+
+_SETTINGS = tuple(Settings.__dataclass_fields__)
+_SETTINGS_MAX = 256
+_settings_memo: dict[tuple[Any, ...], Settings] = {}
 
 
 # -- results ---------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Read and compose carbonspec's config groups without Hydra, exactly as Hydra composes them.
 
-Tables and the by-region fast path need dozens of models and hundreds of regions at once;
-composing each through Hydra costs ~80 ms, while composing the same files here costs well under
-1 ms. So that both paths always give the same numbers, compose() is a small composer that
+Tables and the by-region fast path need dozens of models and hundreds of regions at once, and
+the Python API hundreds of estimates in a loop; composing each through Hydra costs ~80 ms, while
+composing the same files here costs well under 1 ms. So that every path gives the same numbers
+(the command line types its groups from here too), compose() is a small composer that
 mirrors Hydra 1.3 for the features carbonspec's configs use, and refuses, in one line, a file
 that uses anything else (tests/test_composition.py builds every packaged model both ways):
 
@@ -100,7 +101,7 @@ def use_search_path(dirs: list[Path]) -> None:
     --config-dir folder, hydra.searchpath folders); the packaged conf/ is added last if
     missing (an app whose own config folder replaces carbonspec's)."""
     global _search_dirs, _reading
-    ordered = list(dict.fromkeys(Path(d) for d in dirs))
+    ordered = list(dict.fromkeys(d if isinstance(d, Path) else Path(d) for d in dirs))
     if CONF_DIR not in ordered:
         ordered.append(CONF_DIR)
     if ordered != _search_dirs:
@@ -211,19 +212,26 @@ def _memo() -> dict[tuple[Any, ...], Any]:
     return current.memo
 
 
+_ABSENT = object()  # not worked out yet (None is a result)
+
+
 def _remembered_for_the_files(function: Callable[..., T]) -> Callable[..., T]:
     """Work ``function`` out once for a set of files: its result depends on them alone."""
 
+    name = function.__name__
+
     @wraps(function)
     def remembered(*args: Any) -> T:
-        if _reading is None:
+        current = _reading
+        if current is None:
             with reading(remember=False):
                 return remembered(*args)
-        memo = _memo()
-        key = (function.__name__, *args)
-        if key not in memo:
-            memo[key] = function(*args)
-        return memo[key]  # type: ignore[no-any-return]
+        memo = current.memo if current.memo is not None else _memo()
+        key = (name, *args)
+        hit = memo.get(key, _ABSENT)
+        if hit is _ABSENT:
+            hit = memo[key] = function(*args)
+        return hit  # type: ignore[no-any-return]
 
     return remembered
 
@@ -232,16 +240,19 @@ def _per_reading(function: Callable[..., T]) -> Callable[..., T]:
     """Work ``function`` out once per reading: compositions, which a later reading seldom asks
     for again (a sweep's next job, a by-region table's next model) and which are many."""
 
+    name = function.__name__
+
     @wraps(function)
     def remembered(*args: Any) -> T:
-        if _reading is None:
+        current = _reading
+        if current is None:
             with reading(remember=False):
                 return remembered(*args)
-        local = _reading.local
-        key = (function.__name__, *args)
-        if key not in local:
-            local[key] = function(*args)
-        return local[key]  # type: ignore[no-any-return]
+        key = (name, *args)
+        hit = current.local.get(key, _ABSENT)
+        if hit is _ABSENT:
+            hit = current.local[key] = function(*args)
+        return hit  # type: ignore[no-any-return]
 
     return remembered
 
@@ -356,8 +367,7 @@ def read_plain(group: str, name: str) -> dict[str, Any]:
 def body(group: str, name: str) -> dict[str, Any]:
     """The group's node as the option's own file gives it: a ``# @package _global_`` file's
     node under its group's key, any other file's whole content (its defaults list aside)."""
-    contributions = dict(_option(group, name).contributions)
-    node = contributions.get(group)
+    node = _option(group, name).own
     return node if isinstance(node, dict) else {}
 
 
@@ -402,7 +412,7 @@ class Layer:
     """What one file (or the command line) sets under one top-level key, in merge order."""
 
     source: str
-    digest: str | None = None
+    digest: str | None = None  # the file's hash; the command line's key=value
     packaged_own: bool = False  # a group's own option file, from the packaged conf/
     node: Any = field(default=None, compare=False)
 
@@ -433,9 +443,11 @@ class _Option:
     contributions: tuple[tuple[str, Any], ...]  # (top-level key, node)
     layers: tuple[tuple[str, Layer], ...]  # the same, as layers
     keys: frozenset[str] = field(init=False, compare=False)  # the top-level keys it sets
+    own: Any = field(init=False, compare=False)  # what it sets under its group's key, if any
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keys", frozenset(key for key, _ in self.contributions))
+        object.__setattr__(self, "own", dict(self.contributions).get(self.group))
 
 
 def _unsupported(where: str, what: str) -> Unsupported:
@@ -554,7 +566,10 @@ class Composition:
         layers: dict[str, list[Layer]] = {}
         for source in self.sources:
             for key, layer in source:
-                layers.setdefault(key, []).append(layer)
+                if key in layers:
+                    layers[key].append(layer)
+                else:
+                    layers[key] = [layer]
         return layers
 
     def untouched(self, group: str) -> bool:
@@ -562,8 +577,7 @@ class Composition:
         option = self.files.get(group)
         if option is None or not option.packaged or group not in option.keys:
             return False
-        setting = [source for source in self.sources for key, _ in source if key == group]
-        return len(setting) == 1
+        return len(self.layers[group]) == 1  # its own file's (a file sets a key once)
 
     def node(self, key: str) -> Any:
         """The key's value as Hydra merges it (read-only: a file's own data where one file
@@ -583,11 +597,11 @@ class Composition:
         than an estimate); else validated, so that a bad value fails naming it."""
         if self.untouched(group):
             option = self.files[group]
-            return _built(group, option.digest, dict(option.contributions)[group])
+            return _built(group, option.digest, option.own)
         changes = self._command_line_fields(group)
         if changes is not None:
             option = self.files[group]
-            built = _built(group, option.digest, dict(option.contributions)[group])
+            built = _built(group, option.digest, option.own)
             try:
                 values = {k: _field_value(SCHEMAS[group], k, v) for k, v in changes.items()}
                 return dataclasses.replace(built, **values)
@@ -746,7 +760,7 @@ def _compose(
             node = frozen.value
             for part in reversed(path):
                 node = {part: node}
-            command_line.append((top, Layer(COMMAND_LINE, frozen.text, node=node)))
+            command_line.append((top, Layer(COMMAND_LINE, f"{key}={frozen.text}", node=node)))
         owners.append(COMMAND_LINE)
         sources.append(tuple(command_line))
     return Composition(choices, expanded, tuple(sources), tuple(owners))

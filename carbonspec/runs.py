@@ -78,7 +78,8 @@ def run_of(
 def with_run_length(model: Model, facts: Set[str]) -> Model:
     """The model with the run-length facts a user gave (device_hours, devices, hours): of the
     three, one follows from the other two, so the one not given is dropped."""
-    return replace(model, **dict.fromkeys(core.superseded(set(facts))))
+    dropped = core.superseded(set(facts))
+    return replace(model, **dict.fromkeys(dropped)) if dropped else model
 
 
 def site_figure(region: Region) -> Region:

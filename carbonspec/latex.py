@@ -10,21 +10,24 @@ Three widths, as a user chooses them with ``latex.width``:
   them).
 
 The same file must fit every venue of its width, and venues differ: ``\\footnotesize`` is 8 pt in
-a 10 pt article, IEEE's and ICML's own 10 pt classes... but 9 pt in an 11 pt article and in ACL's
-and ICML's styles; citations print as [12] or as (Romera-Paredes et al., 2024). So a table is
-measured for the largest case its width meets: the fonts at their largest size and widest face
-(Computer Modern; Times and Libertine are narrower), citations in author-year form, the
-narrowest column and the shortest text height. Widths come from the font's metrics (below),
-heights from lines of that font's leading; a cell wraps as raggedright TeX wraps it.
+a 10 pt article and in IEEEtran, 7 pt in acmart's sigconf, but 9 pt in an 11 pt article and in
+ACL's and ICML's styles; citations print as [12] or as (Romera-Paredes et al., 2024). So a table
+is measured for the largest case its width meets: the fonts at their largest size and widest
+face (Computer Modern; Times and Libertine are narrower), citations in author-year form, the
+narrowest column and the shortest text height. Widths come from the font's metrics (below), in em
+so that they scale with the venue's size; heights from lines of that font's leading; a cell wraps
+as raggedright TeX wraps it.
 
-Fit comes from the columns each table config chooses for a width, the font size, ``\\tabcolsep``,
-wrapped headers and wrapped text columns (``p{}`` sized from the other columns), never from
-shrinking the table. In a narrow column a row's citation would wrap its label over two or three
-lines in author-year styles, so there each row's source moves to a note under the table. In a
-two-column paper LaTeX cannot set a longtable, so a table taller than a float may be becomes
+Fit comes from the columns each table config chooses for a width, the font size (one step down
+when the columns' longest words do not fit side by side), ``\\tabcolsep``, wrapped headers and
+wrapped text columns, never from shrinking the table. Text columns take their natural width when
+they fit; otherwise they are ``tabularx`` X columns, to which LaTeX itself gives what the other
+columns leave of the line. In a narrow column a row's citation would wrap its label over two or
+three lines in author-year styles, so there each row's source moves to a note under the table.
+In a two-column paper LaTeX cannot set a longtable, so a table taller than a float may be becomes
 consecutive floats with the header repeated, balanced in height, the notes in the last (and
-beyond it if they are long). Only packages of TeX Live's recommended set are used: booktabs,
-siunitx, longtable, array and url.
+beyond it if they are long). Only packages of TeX Live's base and recommended sets are used:
+booktabs, siunitx, longtable, array, tabularx and url.
 """
 
 from __future__ import annotations
@@ -156,6 +159,7 @@ class Chunk:
     rows: list[list[str]]
     footer: bool = False
     notes: list[str] = field(default_factory=list)
+    tabular: bool = True  # the float holds the table (its header at least): not notes alone
 
 
 @dataclass
@@ -266,8 +270,8 @@ def layout(
     Every width is in em of the table's font, so the table scales with whatever size the venue
     gives \\footnotesize or \\small. Text columns take their natural width when all of them fit
     at the largest font on the narrowest line; otherwise LaTeX gives them what the other columns
-    leave of the line (a \\dimexpr of \\linewidth), in shares sized here, so they fill every
-    venue's line and never overrun it."""
+    leave of the line (tabularx; in a longtable a \\dimexpr of \\linewidth), in shares sized
+    here, so they fill every venue's line and never overrun it."""
     short = width.name == "column"
     if short and columns and columns[0].name == "model":
         body, sources = move_citations(body)
@@ -446,7 +450,7 @@ def floats(
     chunks = pack(high)
     last_rows = max(i for i, (r, _) in enumerate(chunks) if r) if body else -1
     return [
-        Chunk(rows=r, footer=footer is not None and i == last_rows, notes=n)
+        Chunk(r, footer is not None and i == last_rows, n, tabular=bool(r) or i == 0)
         for i, (r, n) in enumerate(chunks)
     ]
 

@@ -194,12 +194,17 @@ class Paper:
     type: str = "misc"
     journal: str | None = None
     booktitle: str | None = None
+    editor: str | None = None
+    series: str | None = None
     howpublished: str | None = None
     institution: str | None = None
+    publisher: str | None = None
+    address: str | None = None
     volume: str | None = None
     number: str | None = None
     pages: str | None = None
     month: str | None = None
+    issn: str | None = None
     doi: str | None = None
     url: str | None = None
     note: str | None = None

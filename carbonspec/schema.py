@@ -150,11 +150,13 @@ class YearValue:
 @dataclass
 class Observation:
     """One published figure a default is derived from: its value, where it was read, and the
-    run it describes (a model key; null for a run not in the catalog)."""
+    run it describes (a model key; null for a run not in the catalog, which then names its
+    organization, so that an evaluation can leave the operator's figures out too)."""
 
     value: float
     source: str
     run: str | None = None
+    organization: str | None = None
 
 
 @dataclass

@@ -32,7 +32,12 @@ WHOLE_RUN = {  # whole-run utilisation from published device-hours / the reporte
     "palm_540b": 0.666,  # 2.56e24 / (8,404,992 h x 3,600 x 275e12) = 30.77 %, / 46.2
     "llama3_1_405b": 0.854,  # 3.8e25 / (30.84e6 h x 3,600 x 989.4e12) = 34.59 %, / 40.5
 }
-POWER_LOW = {"olmo2_7b": 600 / 700, "llama2_34b": 350 / 400}  # Morrison Fig. 2; Llama 2 Table 2
+POWER_LOW = {  # measured average (or cap) over TDP while training
+    "olmo2_7b": 600 / 700,  # Morrison et al. 2025 Fig. 2: "over 600W" of 700 W
+    "llama2_34b": 350 / 400,  # Llama 2 Table 2: capped at 350 W of 400 W
+    # Dodge et al. 2022 Table 2: 13,812.4 kWh of GPU energy, 256 A100s x 192 h, 400 W TDP
+    "dodge_6b_transformer": 13_812.4 / (256 * 192) / 0.400,
+}
 POWER_HIGH = {"gpt3": 330 / 300, None: (2 * 325 - 330) / 300}  # Patterson Tables 4 and 3
 TPU_V3 = {"t5": 310, "meena": 289, "gshard_600b": 288, "switch_transformer": 245}  # Patt. T4
 TPU_V2 = {None: [229, 227], "evolved_transformer": [208]}  # Patterson Tables 1 and 4
@@ -42,6 +47,7 @@ OPERATOR = {
     "gpt3": "OpenAI", "gopher": "Google", "llama3_1_405b": "Meta", "nemotron4_340b": "NVIDIA",
     "palm_540b": "Google", "opt_175b": "Meta", "llama1_65b": "Meta", "bloom": "Hugging Face",
     "megascale": "ByteDance", "olmo2_7b": "Ai2", "llama2_34b": "Meta", None: "Google",
+    "dodge_6b_transformer": "Ai2",
     "t5": "Google", "meena": "Google", "gshard_600b": "Google", "switch_transformer": "Google",
     "evolved_transformer": "Google",
 }  # fmt: skip
@@ -69,7 +75,10 @@ def test_the_configs_list_the_sourced_observations():
     v2 = catalog.load("hardware", "tpu_v2").power_observations
     assert sorted(o.value for o in v2) == [208, 227, 229]
     assert [o.run for o in v2 if o.value == 208] == ["evolved_transformer"]
-    for o in [*compute.mfu_observations, *unc.tdp_power_high_observations, *v2]:
+    for o in [
+        *compute.mfu_observations, *unc.tdp_power_low_observations,
+        *unc.tdp_power_high_observations, *v2,
+    ]:  # fmt: skip
         assert o.source.strip() and (o.run is None or o.run in catalog.options("model"))
     # every observation's operator, from its run's model config or its own organization
     observed = [
@@ -105,14 +114,20 @@ def test_leaving_out_a_run_drops_its_operators_observations_too():
     unc = catalog.load("uncertainty", "default")
     lows, highs = unc.tdp_power_low_observations, unc.tdp_power_high_observations
     runs = {o.run: derivations.operators(OPERATOR[o.run]) for o in [*lows, *highs] if o.run}
-    # a Meta row: Llama 2 34B's 0.875 goes, OLMo 2's 0.857 stays: 0.85; both highs stay: 1.10
+    # a Meta row: Llama 2 34B's 0.875 goes; OLMo 2's 0.857 and Dodge et al.'s 0.703 stay:
+    # 0.703 -> 0.70; both highs stay: 1.10
     meta = derivations.LeaveOut("llama2_70b", frozenset({"Meta"}), runs)
     d = derivations.power_factors(lows, highs, meta)
-    assert d.values == (0.85, 1.10) and d.dropped == ("llama2_34b",)
+    assert d.values == (0.70, 1.10) and d.dropped == ("llama2_34b",)
     assert d.left_out == "llama2_70b"
+    # an Ai2 row: OLMo 2's 0.857 and Dodge et al.'s 0.703 (Ai2 and Microsoft's run) go;
+    # Llama 2 34B's 0.875 stays: 0.85
+    ai2 = derivations.LeaveOut("olmo_dev_13b", frozenset({"Ai2"}), runs)
+    d = derivations.power_factors(lows, highs, ai2)
+    assert d.values == (0.85, 1.10) and d.dropped == ("dodge_6b_transformer", "olmo2_7b")
     # an OpenAI row: its own 1.10 goes; Google's Transformer (Big) 320 / 300 = 1.067 -> 1.10
     openai = derivations.LeaveOut("gpt3", frozenset({"OpenAI"}), runs)
-    assert derivations.power_factors(lows, highs, openai).values == (0.85, 1.10)
+    assert derivations.power_factors(lows, highs, openai).values == (0.70, 1.10)
     # a Google row drops the observation of a run not in the catalog by its organization
     google = derivations.LeaveOut("t5", frozenset({"Google"}), runs)
     assert derivations.power_factors(lows, highs, google).dropped == (
@@ -140,12 +155,15 @@ def test_the_derivations_reproduce_todays_defaults():
     compute = catalog.load("compute", "default")
     mfu = derivations.mfu(compute.mfu_observations, compute.whole_run_factor_observations)
     assert mfu.values == (0.14, 0.35, 0.55) == (compute.mfu_low, compute.mfu, compute.mfu_high)
-    # power factors: 0.857 rounded down to a multiple of 0.05, 1.10 up (it is one already)
+    # power factors: the lowest ratio, Dodge et al.'s 281 W of 400 W = 0.703, rounded down to
+    # a multiple of 0.05, 0.70; the highest, GPT-3's 1.10, up (it is one already)
+    assert min(POWER_LOW.values()) == pytest.approx(0.7025, abs=5e-5)
+    assert math.floor(min(POWER_LOW.values()) / 0.05) * 0.05 == pytest.approx(0.70)
     unc = catalog.load("uncertainty", "default")
     factors = derivations.power_factors(
         unc.tdp_power_low_observations, unc.tdp_power_high_observations
     )
-    assert factors.values == (0.85, 1.10)
+    assert factors.values == (0.70, 1.10)
     assert factors.values == (unc.tdp_power_low_factor, unc.tdp_power_high_factor)
     # TPU v3: (310 + 289 + 288 + 245) / 4 = 283 W, 245-310 W; TPU v2: 664 / 3 = 221.3 -> 221 W
     for key, central, low, high in (("tpu_v3", 283, 245, 310), ("tpu_v2", 221, 208, 229)):
@@ -158,6 +176,7 @@ def test_rounding_is_outward_and_half_up():
     assert derivations.outward(1.10, 0.05, up=True) == 1.10  # 1.1 / 0.05 is 22.000000000000004
     assert derivations.outward(1.067, 0.05, up=True) == 1.10
     assert derivations.outward(0.857, 0.05, up=False) == 0.85
+    assert derivations.outward(0.703, 0.05, up=False) == 0.70
     assert derivations.half_up(0.145, 2) == 0.15 and derivations.half_up(221.5, 0) == 222
 
 
@@ -307,7 +326,8 @@ def test_leave_one_out_changes_exactly_the_rows_whose_runs_are_in_a_derivation(
     assert moved == expected_changes(validation)
     assert {"t5", "meena", "gshard_600b", "switch_transformer", "evolved_transformer"} <= moved
     assert {"gpt3", "llama2_34b"} <= moved  # the power factors' own runs
-    # and their operators' other rows: Meta's (Llama 2 34B's 0.875) and Ai2's (OLMo 2 7B's 0.857)
+    # and their operators' other rows: Meta's (Llama 2 34B's 0.875) and Ai2's (OLMo 2 7B's 0.857,
+    # Dodge et al.'s 0.703)
     assert {"llama2_70b", "llama1_7b", "llama4_scout", "olmo_dev_13b"} <= moved
     assert not {"granite3_8b", "idefics_80b", "stable_diffusion_v1", "bloom"} & moved
     for row in validation.rows:

@@ -366,9 +366,13 @@ def read_plain(group: str, name: str) -> dict[str, Any]:
 
 def body(group: str, name: str) -> dict[str, Any]:
     """The group's node as the option's own file gives it: a ``# @package _global_`` file's
-    node under its group's key, any other file's whole content (its defaults list aside)."""
-    node = _option(group, name).own
-    return node if isinstance(node, dict) else {}
+    node under its group's key, any other file's whole content (its defaults list aside).
+    Read as it is, also where compose() would refuse the file (listings, citations)."""
+    parsed = _read(group, name)
+    if parsed.package == "_global_":
+        node = parsed.data.get(group)
+        return node if isinstance(node, dict) else {}
+    return {k: v for k, v in parsed.data.items() if k != "defaults"}
 
 
 def read_root(name: str) -> dict[str, Any]:

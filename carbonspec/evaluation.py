@@ -5,11 +5,13 @@ Three tables check carbonspec against published figures: ``validation`` (trainin
 water). Every row is estimated twice:
 
 - **in-sample**, with carbonspec's defaults as one estimate uses them;
-- **out-of-sample**, with every default that came from the row's own run re-derived without it
-  (leave-one-out, carbonspec.derivations: MFU and the whole-run factor, the interval's power
-  factors, a TPU's measured power) and a PUE read from the very report being compared replaced by
-  the operator's independent disclosure (``pue_disclosures``). Where no independent figure exists
-  the row counts as in-sample only, and says why.
+- **out-of-sample**, with every default that came from the row's own run, or from another run of
+  the same operator (its organization, normalised: carbonspec.derivations.OPERATOR_NAMES),
+  re-derived without them (carbonspec.derivations: MFU and the whole-run factor, the interval's
+  power factors, a TPU's measured power), and a PUE read from the very report being compared (or
+  another of its operator's) replaced by the operator's independent disclosure
+  (``pue_disclosures``). Where nothing independent is left the row counts as in-sample only, and
+  says why.
 
 Each compared report is classed by how it computed its figure (``reported.method_class``): a
 report made with the operator's own TDP formula tests only carbonspec's grid and PUE data, one made
@@ -25,13 +27,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from carbonspec import bounds, catalog, core, derivations
-from carbonspec.derivations import Derived
+from carbonspec.derivations import Derived, LeaveOut
 from carbonspec.estimate import Run, estimate, grid_figure
 from carbonspec.schema import (
     Compute,
     Hardware,
     Method,
     Model,
+    Observation,
     PowerKind,
     Reported,
     Uncertainty,
@@ -189,120 +192,202 @@ def derive(rule: Callable[[], Derived], where: str) -> Derived:
 # -- one row out of sample ----------------------------------------------------------------------
 
 
+def operators_of(model_key: str) -> frozenset[str]:
+    """The operators of a catalog run, from its model config's organization (normalised)."""
+    return derivations.operators(catalog.load("model", model_key).organization)
+
+
+def leave_out(run: Run, *groups: Sequence[Observation]) -> LeaveOut:
+    """What the derivations leave out for a row: its run, and every observation of a run by
+    one of its operators (the runs among ``groups`` are looked up in the catalog)."""
+    runs = {o.run for group in groups for o in group if o.run}
+    return LeaveOut(
+        run.model_key,
+        derivations.operators(run.model.organization),
+        {r: operators_of(r) for r in sorted(runs)},
+    )
+
+
 @dataclass
 class OutOfSample:
-    """A row estimated without its own run's figures: the run so changed, what was re-derived
-    or replaced, and why its emissions count as in-sample only, if they do (a PUE from its own
-    report with no independent figure to replace it; device-hours from compute do not need
-    one)."""
+    """A row estimated without its own run's figures nor its operator's: the run so changed,
+    what was re-derived or replaced, and the defaults it is in-sample for, with why (a default
+    derived only from its operator's runs; a PUE from its own report with no independent figure
+    to replace it). A row in-sample for any default has no out-of-sample emissions."""
 
     run: Run
     used: list[dict[str, Any]] = field(default_factory=list)  # every derivation the run used
-    left_out_of: list[str] = field(default_factory=list)  # defaults that dropped the row's run
+    left_out_of: list[str] = field(default_factory=list)  # defaults that dropped an observation
     changes: list[str] = field(default_factory=list)  # what differs, for a footnote
-    in_sample: str | None = None
+    in_sample_for: list[str] = field(default_factory=list)  # defaults it stays in-sample for
+    reasons: list[str] = field(default_factory=list)  # why, one per default
+
+    @property
+    def in_sample(self) -> str | None:
+        return "; ".join(self.reasons) if self.reasons else None
+
+    def stays_in_sample(self, default: str, reason: str) -> None:
+        self.in_sample_for.append(default)
+        self.reasons.append(reason)
+
+
+def without(d: Derived, key: str) -> str:
+    """Whose figures a re-derived default was derived without, for a footnote."""
+    others = [r for r in d.dropped if r != key]
+    own = key in d.dropped
+    if own and others:
+        return f"this run's own and its operator's other runs' ({', '.join(others)})"
+    if others:
+        return f"its operator's other runs' ({', '.join(others)})"
+    return "this run's own"
+
+
+def rederive(
+    oos: OutOfSample,
+    name: str,
+    what: str,
+    rule: Callable[[LeaveOut], Derived],
+    out: LeaveOut,
+    *groups: Sequence[Observation],
+) -> Derived | None:
+    """A default re-derived without the row's run and operator; None, with the row kept
+    in-sample for that default, when nothing is left to derive it from."""
+    try:
+        d = rule(out)
+    except derivations.DerivationError:
+        gone = derivations.dropped(out, *groups)
+        ops = ", ".join(sorted(out.operators)) or "unnamed"
+        oos.left_out_of.append(name)
+        oos.used.append({"default": name, "values": [], "runs": [], "dropped": list(gone)})
+        oos.stays_in_sample(
+            name,
+            f"{what} is derived only from runs of this run's operator ({ops}: {', '.join(gone)});"
+            " without them nothing is left to derive it from, so the row is in-sample for it",
+        )
+        return None
+    record(oos, name, d)
+    return d
 
 
 def out_of_sample(run: Run, compute_used: bool, interval_used: bool = True) -> OutOfSample:
-    """The run with every default that came from it re-derived without it, and a PUE read from
-    its own report replaced by the operator's independent disclosure. ``compute_used``: its
-    device-hours come from compute (the MFU matters); ``interval_used``: its interval is
-    compared (the power factors matter)."""
+    """The run with every default that came from it, or from its operator's other runs,
+    re-derived without them, and a PUE read from its own report (or its operator's) replaced by
+    the operator's independent disclosure. ``compute_used``: its device-hours come from compute
+    (the MFU matters); ``interval_used``: its interval is compared (the power factors matter)."""
     key = run.model_key
     oos = OutOfSample(run)
     new = run
     hw = run.hardware
-    if hw.power_observations and run.method is Method.tdp:
-        d = derive(
-            lambda: derivations.device_power(hw.power_observations, run.hardware_key, key),
-            f"hardware '{run.hardware_key}'",
-        )
-        low, central, high = d.values
-        record(oos, f"hardware.{run.hardware_key}.power_w", d)
-        if d.left_out:
+    # a run known by its measured energy uses no power figure, nor the power factors
+    powered = run.method is Method.tdp and run.model.energy_kwh is None
+    if hw.power_observations and powered:
+        observed = hw.power_observations
+        d = rederive(
+            oos, f"hardware.{run.hardware_key}.power_w",
+            f"{hw.short_name or hw.name}'s measured power",
+            lambda out: derivations.device_power(observed, run.hardware_key, out),
+            leave_out(run, observed), observed,
+        )  # fmt: skip
+        if d is not None and d.left_out:
+            low, central, high = d.values
             new = replace(
                 new,
                 hardware=replace(hw, power_w=central, power_low_w=low, power_high_w=high),
             )
             oos.changes.append(
                 f"{hw.short_name or hw.name} at {central:g} W ({low:g}-{high:g} W), the mean and"
-                " range of the other measurements, without this run's own"
+                f" range of the other measurements, without {without(d, key)}"
             )
     unc = run.uncertainty
     tdp_range = hw.power_kind is PowerKind.tdp and hw.power_low_w is None
-    factors = unc.tdp_power_low_observations or unc.tdp_power_high_observations
-    if interval_used and tdp_range and factors:
-        d = derive(
-            lambda: derivations.power_factors(
-                unc.tdp_power_low_observations, unc.tdp_power_high_observations, key
-            ),
-            "uncertainty",
-        )
-        record(oos, "uncertainty.tdp_power_factors", d)
-        if d.left_out:
+    lows, highs = unc.tdp_power_low_observations, unc.tdp_power_high_observations
+    if interval_used and powered and tdp_range and (lows or highs):
+        d = rederive(
+            oos, "uncertainty.tdp_power_factors", "The interval's TDP power range",
+            lambda out: derivations.power_factors(lows, highs, out),
+            leave_out(run, lows, highs), lows, highs,
+        )  # fmt: skip
+        if d is not None and d.left_out:
             low, high = d.values
             new = replace(
                 new,
                 uncertainty=replace(unc, tdp_power_low_factor=low, tdp_power_high_factor=high),
             )
             oos.changes.append(
-                f"power range {low:.2f}–{high:.2f} × TDP derived without this run's own"
+                f"power range {low:.2f}–{high:.2f} × TDP derived without {without(d, key)}"
                 " measured power"
             )
     compute = run.compute
     if compute_used and compute is not None and compute.mfu_observations:
-        d = derive(
-            lambda: derivations.mfu(
-                compute.mfu_observations, compute.whole_run_factor_observations, key
-            ),
-            "compute",
-        )
-        record(oos, "compute.mfu", d)
-        if d.left_out:
+        mfus, factors = compute.mfu_observations, compute.whole_run_factor_observations
+        d = rederive(
+            oos, "compute.mfu", "The default MFU",
+            lambda out: derivations.mfu(mfus, factors, out),
+            leave_out(run, mfus, factors), mfus, factors,
+        )  # fmt: skip
+        if d is not None and d.left_out:
             low, central, high = d.values
             new = replace(new, compute=replace(compute, mfu=central, mfu_low=low, mfu_high=high))
             oos.changes.append(
-                f"MFU {central:.2f} ({low:.2f}-{high:.2f}) derived without this run's own MFU"
-                " and whole-run figures"
+                f"MFU {central:.2f} ({low:.2f}-{high:.2f}) derived without {without(d, key)}"
+                " MFU and whole-run figures"
             )
-    oos.run, oos.in_sample = independent_pue(new, oos)
+    oos.run = independent_pue(new, oos)
     return oos
 
 
 def record(oos: OutOfSample, name: str, d: Derived) -> None:
-    oos.used.append({"default": name, "values": list(d.values), "runs": list(d.runs)})
+    oos.used.append(
+        {
+            "default": name,
+            "values": list(d.values),
+            "runs": list(d.runs),
+            "dropped": list(d.dropped),
+        }
+    )
     if d.left_out:
         oos.left_out_of.append(name)
 
 
-def independent_pue(run: Run, oos: OutOfSample) -> tuple[Run, str | None]:
-    """The run with any PUE taken from its own report dropped, and what replaces it: the site's
-    other figures, else the operator's own disclosure for the year; None when none exists
-    (the row is then in-sample only, for the reason returned)."""
+def own_report(reports: Sequence[str], key: str, ops: frozenset[str]) -> bool:
+    """Whether a figure read from ``reports`` is the row's own: its run's report, or a report
+    of a run by the same operator."""
+    return key in reports or any(operators_of(r) & ops for r in reports)
+
+
+def independent_pue(run: Run, oos: OutOfSample) -> Run:
+    """The run with any PUE taken from its own report (or its operator's) dropped, and what
+    replaces it: the site's other figures, else the operator's own disclosure for the year;
+    where none exists the row stays in-sample for the PUE (``oos``)."""
     if run.method is not Method.tdp or run.pue is not None:
-        return run, None  # no PUE, or one the comparison sets (a report without PUE)
+        return run  # no PUE, or one the comparison sets (a report without PUE)
     key, region, provider = run.model_key, run.region, run.provider
-    years = [e for e in region.pue_years if key not in e.from_reports]
-    region_pue = None if key in region.pue_from_reports else region.pue
+    ops = derivations.operators(run.model.organization)
+    years = [e for e in region.pue_years if not own_report(e.from_reports, key, ops)]
+    region_pue = None if own_report(region.pue_from_reports, key, ops) else region.pue
     dropped = len(years) < len(region.pue_years) or region_pue != region.pue
     if years or region_pue is not None:
         if dropped:
             oos.left_out_of.append(f"region.{run.region_key}.pue")
             oos.changes.append("PUE from the site's figures that are not the report's own")
         oos.used.append({"default": "pue", "values": [], "runs": [], "from": "region"})
-        return replace(run, region=replace(region, pue_years=years, pue=region_pue)), None
-    from_report = provider.pue is not None and key in provider.pue_from_reports
+        return replace(run, region=replace(region, pue_years=years, pue=region_pue))
+    from_report = provider.pue is not None and own_report(provider.pue_from_reports, key, ops)
     if not (dropped or from_report):
         oos.used.append({"default": "pue", "values": [], "runs": [], "from": "provider"})
-        return run, None
+        return run
     where = f"region.{run.region_key}.pue" if dropped else f"provider.{run.provider_key}.pue"
     oos.left_out_of.append(where)
     if not provider.pue_disclosures:
-        return run, (
-            "its PUE comes from its own report and no independent disclosure of the operator's"
-            " is held: in-sample only"
+        oos.stays_in_sample(
+            "pue",
+            "its PUE comes from its own report (or its operator's) and no independent disclosure"
+            " of the operator's is held: in-sample only",
         )
-    year = grid_figure(region, run.method, run.grid, run.model.training_year).year
+        return run
+    # the disclosure of the run's own year (its grid figure's year where the run gives none: a
+    # site's grid series may start later than the run)
+    year = run.model.training_year or grid_figure(region, run.method, run.grid, None).year
     entry, note = core.entry_for_year(provider.pue_disclosures, year)
     oos.used.append(
         {"default": "pue", "values": [entry.value], "runs": [], "from": "pue_disclosures"}
@@ -311,18 +396,15 @@ def independent_pue(run: Run, oos: OutOfSample) -> tuple[Run, str | None]:
         f"PUE {entry.value:.2f}, the operator's own fleet disclosure for {entry.year}"
         f"{' (the nearest year held)' if note else ''}, in place of the report's own"
     )
-    return (
-        replace(
-            run,
-            region=replace(region, pue_years=years, pue=None),
-            provider=replace(
-                provider,
-                pue=entry.value,
-                pue_source=f"{entry.source} (independent of the compared report)",
-                pue_year=entry.year,
-            ),
+    return replace(
+        run,
+        region=replace(region, pue_years=years, pue=None),
+        provider=replace(
+            provider,
+            pue=entry.value,
+            pue_source=f"{entry.source} (independent of the compared report)",
+            pue_year=entry.year,
         ),
-        None,
     )
 
 
@@ -332,7 +414,11 @@ def oos_note(oos: OutOfSample) -> str | None:
         return f"Out of sample: none; {oos.in_sample}."
     if not oos.changes:
         return None
-    return "Out of sample, without this run's own figures: " + "; ".join(oos.changes) + "."
+    return (
+        "Out of sample, without this run's or its operator's figures: "
+        + "; ".join(oos.changes)
+        + "."
+    )
 
 
 # -- statistics ---------------------------------------------------------------------------------
@@ -517,9 +603,11 @@ def class_statistics(name: str, compared: list[dict[str, Any]]) -> tuple[dict, T
         )  # fmt: skip
     method = notes.mark(
         "In-sample: carbonspec's defaults as one estimate uses them. Out of sample: every default"
-        " derived from the row's own run re-derived without it, and a PUE read from the report"
-        " being compared replaced by the operator's own disclosure; a row with no independent"
-        " figure counts as in-sample only and is left out of the out-of-sample columns."
+        " derived from the row's own run or from its operator's other runs re-derived without"
+        " them, and a PUE read from the report being compared (or its operator's) replaced by"
+        " the operator's own disclosure; a row for which nothing independent is left (a default"
+        " derived only from its operator's runs, a PUE with no independent figure) counts as"
+        " in-sample only and is left out of the out-of-sample columns."
     )
     rows.append(stats_row("All compared", group_stats(compared, *args), [method]))
     part = stats_table(
@@ -628,12 +716,16 @@ def compute_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> 
     notes = Footnotes()
     rows = [compute_row(row, uncertainty, notes) for row in spec["rows"]]
     counted = [r for r in rows if r["counted"]]
-    in_mfu = {run for o in compute.mfu_observations for run in [o.run] if run}
-    in_mfu |= {o.run for o in compute.whole_run_factor_observations if o.run}
+    observed = [*compute.mfu_observations, *compute.whole_run_factor_observations]
+    in_mfu = {o.run for o in observed if o.run}
+    # the operators behind those figures: a run of one of them is in-sample too
+    mfu_operators = set().union(
+        *(operators_of(o.run) if o.run else derivations.operators(o.organization) for o in observed)
+    )
     args = ("device_hours_error_pct", "covered", "device_hours_oos_error_pct", "covered_oos")
     overall = group_stats(counted, *args)
-    inside = [r for r in counted if r["model"] in in_mfu]
-    outside = [r for r in counted if r["model"] not in in_mfu]
+    inside = [r for r in counted if in_derivation(r["model"], in_mfu, mfu_operators)]
+    outside = [r for r in counted if not in_derivation(r["model"], in_mfu, mfu_operators)]
     groups = {
         "in_mfu_derivation": group_stats(inside, *args),
         "others": group_stats(outside, *args),
@@ -654,6 +746,7 @@ def compute_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> 
         "device_hours": overall | {"groups": groups},
         "emissions_by_class": by_class,
         "mfu_runs": sorted(in_mfu),
+        "mfu_operators": sorted(mfu_operators),
         "excluded": [
             {"model": r["model"], "reason": r["not_counted_because"]}
             for r in rows
@@ -672,13 +765,16 @@ def compute_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> 
     }
     part_notes = Footnotes()
     mark = part_notes.mark(
-        "Runs whose own published MFU or whole-run utilisation is among those the default MFU"
-        f" is derived from ({', '.join(sorted(in_mfu & {r['model'] for r in counted}))}):"
-        " in-sample, their errors are small by construction."
+        "Runs whose own published MFU or whole-run utilisation, or one of their operator's"
+        " other runs', is among those the default MFU is derived from"
+        f" ({', '.join(r['model'] for r in inside)}; operators"
+        f" {', '.join(sorted(mfu_operators))}): in-sample, their errors are small by"
+        " construction."
     )
     method = part_notes.mark(
         "Out of sample: the MFU, its range and the whole-run factor re-derived without the"
-        " row's own run (conf/compute/default.yaml lists the observations and the rule)."
+        " row's own run and its operator's other runs (conf/compute/default.yaml lists the"
+        " observations and the rule)."
     )
     part = stats_table(
         f"{name}_by_group",
@@ -686,13 +782,20 @@ def compute_table(spec: dict[str, Any], name: str, uncertainty: Uncertainty) -> 
         " published figure, in-sample and out of sample",
         f"tab:{name}-by-group",
         [
-            stats_row("Runs in the MFU derivation", groups["in_mfu_derivation"], [mark]),
+            stats_row(
+                "Runs (or operators) in the MFU derivation", groups["in_mfu_derivation"], [mark]
+            ),
             stats_row("Other runs", groups["others"], []),
             stats_row("All counted", overall, [method]),
         ],
         part_notes,
     )
     return with_stats(from_spec(spec, name, rows, notes, summary, footer), part)
+
+
+def in_derivation(model_key: str, runs: set[str], ops: set[str]) -> bool:
+    """Whether a row's run, or a run of its operator, is among a derivation's observations."""
+    return model_key in runs or bool(operators_of(model_key) & ops)
 
 
 def error_stats(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -722,8 +825,9 @@ def compute_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnotes)
     planned = replace(run, model=hours_unknown)
     result = estimate(planned)
     oos = out_of_sample(planned, compute_used=True, interval_used=False)
-    # device-hours out of sample need only the MFU: a PUE in-sample stops the emissions only
-    hours_away = estimate(oos.run)
+    # device-hours out of sample need only the MFU: a PUE (or a device's power) in-sample stops
+    # the emissions only
+    hours_away = None if "compute.mfu" in oos.in_sample_for else estimate(oos.run)
     away = None if oos.in_sample else hours_away
     low, predicted, high = (
         result["device_hours_low"],
@@ -741,14 +845,18 @@ def compute_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnotes)
                 f" {hours_reason(facts)}"
             )
         )
-    if oos_note(oos):
-        marks.append(notes.mark(oos_note(oos)))  # type: ignore[arg-type]
+    note = oos_note(oos)
+    if oos.in_sample and "compute.mfu" not in oos.in_sample_for:
+        # the device-hours are out of sample all the same: only the emissions are not
+        moved = oos_note(replace(oos, reasons=[])) if oos.changes else None
+        note = f"{moved + ' ' if moved else ''}Emissions out of sample: none; {oos.in_sample}."
+    if note:
+        marks.append(notes.mark(note))
     comparable = not excluded_because(reported)
     error = core.percent_error(predicted, published) if published else None
+    hour_keys = ("device_hours_low", "device_hours", "device_hours_high")
     oos_low, oos_hours, oos_high = (
-        hours_away["device_hours_low"],
-        hours_away["device_hours"],
-        hours_away["device_hours_high"],
+        tuple(hours_away[k] for k in hour_keys) if hours_away else (None, None, None)
     )
     counted = bool(published) and not excluded
     result |= {
@@ -767,7 +875,7 @@ def compute_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnotes)
         "predicted_device_hours_oos": oos_hours,
         "device_hours_oos_interval": (oos_low, oos_high),
         "device_hours_oos_error_pct": core.percent_error(oos_hours, published)
-        if published
+        if published and oos_hours is not None
         else None,
         "covered_oos": covered(oos_low, published, oos_high) if published else None,
         "error_pct": result["error_pct"] if comparable else None,
@@ -870,7 +978,9 @@ def footprint_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnote
         pub = result[target]
         result[f"{key}_error_pct"] = core.percent_error(result[central], pub) if pub else None
         result[f"{key}_covered"] = (result[low] <= pub <= result[high]) if pub else None
-        out = away if key == "embodied" or not oos.in_sample else None
+        # embodied carbon needs the device-hours only (the MFU where they come from compute)
+        embodied_ok = key == "embodied" and "compute.mfu" not in oos.in_sample_for
+        out = away if embodied_ok or not oos.in_sample else None
         result[f"{key}_oos_error_pct"] = (
             core.percent_error(out[central], pub) if pub and out else None
         )

@@ -60,17 +60,19 @@ def latex_table(table: Table, width_name: str) -> str:
     abbreviations = latex.abbreviations(cols, width)
     if abbreviations:
         notes.append(render.latex_escape("; ".join(abbreviations) + "."))
-    layout = latex.layout(cols, body, footer, notes, width, table.long)
     caption = render.latex_escape(table.caption)
     if table.cites:
-        caption += f"~\\cite{{{','.join(table.cites)}}}"
+        caption += f"~\\carbonspeccite{{{','.join(table.cites)}}}"
+    layout = latex.layout(cols, body, footer, notes, width, table.long, caption)
     return render.render(
         "table.tex.j2",
         t=table,
         L=layout,
         caption=caption,
         long=table.long,
-        preamble=latex.PREAMBLE,
+        preamble=latex.PACKAGES,
+        macros=latex.CITE_MACROS,
+        balance_guard=latex.BALANCE_GUARD,
     )
 
 
@@ -296,7 +298,8 @@ def estimate_paragraph(result: dict[str, Any], model: Model) -> str:
         r=result,
         cite=references.cite_keys(result),
         activity=model.activity,
-        preamble=latex.PREAMBLE,
+        preamble=latex.PACKAGES,
+        macros=latex.CITE_MACROS,
     )
 
 

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from carbonspec import catalog, codecarbon, core, outputs, references, render
+from carbonspec import catalog, codecarbon, core, latex, outputs, references, render
 from carbonspec.estimate import Run, estimate
 from carbonspec.schema import (
     Compute,
@@ -351,7 +351,10 @@ def paragraph(
     s["grid_text"] = grid_words(s["grid"]) if s["grid"] else None
     cite = references.cite_keys(rows[0])
     template = "runs_paragraph.tex.j2" if fmt == "tex" else "runs_paragraph.md.j2"
-    return render.render(template, what=what, s=s, cite=cite, extra=extra or [])
+    return render.render(
+        template, what=what, s=s, cite=cite, extra=extra or [],
+        preamble=latex.PREAMBLE, macros=latex.CITE_MACROS,
+    )  # fmt: skip
 
 
 # -- codecarbon=path: every output ----------------------------------------------------------------

@@ -27,7 +27,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from carbonspec import catalog, codecarbon, hydra, outputs, ownwork, references, render, tables
+from carbonspec import (
+    catalog,
+    codecarbon,
+    hydra,
+    latex,
+    outputs,
+    ownwork,
+    references,
+    render,
+    tables,
+)
 from carbonspec.estimate import estimate
 from carbonspec.schema import Format, Model, ProjectPart
 
@@ -259,7 +269,10 @@ def project_summary(
 
 def paragraph(summary: dict[str, Any], first: dict[str, Any], fmt: str) -> str:
     template = "project_paragraph.tex.j2" if fmt == "tex" else "project_paragraph.md.j2"
-    return render.render(template, s=summary, words=STAGE_WORDS, cite=references.cite_keys(first))
+    return render.render(
+        template, s=summary, words=STAGE_WORDS, cite=references.cite_keys(first),
+        preamble=latex.PREAMBLE, macros=latex.CITE_MACROS,
+    )  # fmt: skip
 
 
 def emit_paragraph(table: tables.Table, fmt: Format, out_dir: Path, export_dir: str | None) -> None:

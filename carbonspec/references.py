@@ -12,35 +12,55 @@ from carbonspec import catalog, render
 from carbonspec.render import latex_escape
 
 FIELD_ORDER = (
-    "author", "title", "journal", "booktitle", "howpublished", "institution",
-    "volume", "number", "pages", "month", "year", "doi", "url", "note",
+    "author", "title", "journal", "booktitle", "editor", "series", "volume", "number", "pages",
+    "howpublished", "institution", "publisher", "address", "month", "year", "issn", "doi", "url",
+    "note",
 )  # fmt: skip
-RAW_FIELDS = {"url", "doi"}  # set by \url{} / as identifiers: escaping would break them
+RAW_FIELDS = {"url", "doi", "issn"}  # set by \url{} / as identifiers: escaping would break them
 MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
-# Words a bibliography style must not lowercase although only their first letter is a capital:
-# names of models, systems and organisations that appear in the catalog's titles.
-PROPER_NOUNS = {
-    "Pathways", "Gopher", "Falcon", "Gemini", "Llama", "Transformer", "Transformers", "Evolved",
-    "Switch", "Volcano", "Ember", "World", "Data", "Green", "Software", "Foundation", "Cloud",
-    "Region", "Metadata", "Impact", "Electricity", "Maps", "Our",
-}  # fmt: skip
-_CITE = re.compile(r"\\cite[pt]?\*?(?:\[[^\]]*\])*\{([^}]*)\}")
+# Names that a bibliography style must not lowercase although only their first letter is a
+# capital: models, systems, data sets and organisations named in the catalog's titles. A name
+# of several words is protected as a whole and only there ("Foundation" in "Green Software
+# Foundation", not in "Open Foundation Language Models").
+PROPER_NAMES = (
+    "Our World in Data", "Green Software Foundation", "Cloud Region Metadata", "Electricity Maps",
+    "ML CO2 Impact", "Switch Transformers", "Evolved Transformer", "Pathways", "Gopher", "Falcon",
+    "Gemini", "Llama", "Volcano", "Nemotron", "Transformers", "Transformer", "Ember",
+)  # fmt: skip
+_NAME_RE = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, PROPER_NAMES)) + r")(?!\w)")
+# Every way an output cites: its own macros (see carbonspec.latex) and the standard commands;
+# keys hold no backslash or #, so the macros' own definitions (\citep{#1}) are not citations.
+_CITE = re.compile(r"\\(?:carbonspeccite(?:year)?|cite[pt]?)\*?(?:\[[^\]]*\])*\{([^}\\#]*)\}")
 
 
 def protect_title(title: str) -> str:
-    """Braces around the words whose case a style must keep (BLOOM, GShard, PaLM, 176B, GPT-3),
-    so that styles which lowercase titles print "BLOOM", not "bloom"."""
-    words = []
-    for word in title.split(" "):
-        escaped = latex_escape(word)
-        core = word.strip(":,.;!?()\"'")
-        keep = (
-            any(c.isupper() for c in core[1:])
-            or (any(c.isdigit() for c in core) and any(c.isupper() for c in core))
-            or core in PROPER_NOUNS
-        )
-        words.append(f"{{{escaped}}}" if keep and escaped else escaped)
-    return " ".join(words)
+    """Braces around the names and acronyms whose case a style must keep (BLOOM, GShard, PaLM,
+    176B, GPT-3, Green Software Foundation), so that styles which set titles in sentence case
+    print "LLaMA: open and efficient foundation language models", not "llama: ..." and not
+    "... Foundation ...". Ordinary words, hyphenated or not ("Open-Domain"), stay unbraced."""
+    parts = []
+    for i, chunk in enumerate(_NAME_RE.split(title)):
+        if i % 2:  # a proper name, possibly of several words: one group
+            parts.append(f"{{{latex_escape(chunk)}}}")
+            continue
+        words = []
+        for word in chunk.split(" "):
+            escaped = latex_escape(word)
+            words.append(f"{{{escaped}}}" if escaped and keeps_case(word) else escaped)
+        parts.append(" ".join(words))
+    return "".join(parts)
+
+
+def keeps_case(word: str) -> bool:
+    """A word a style must not recase: one of its hyphen-separated parts is an acronym (OPT,
+    LLMs, GPT), has a capital after its first letter (GShard, DeepSeek) or mixes capitals and
+    digits (176B, V3)."""
+    for part in re.split(r"[-/]", word.strip(":,.;!?()\"'")):
+        if any(c.isupper() for c in part[1:]):
+            return True
+        if any(c.isupper() for c in part) and any(c.isdigit() for c in part):
+            return True
+    return False
 
 
 def field_value(name: str, value: Any) -> str:
@@ -49,7 +69,7 @@ def field_value(name: str, value: Any) -> str:
         return text
     if name == "title":
         return protect_title(text)
-    if name == "author":  # braces group a corporate author ({Our World in Data}): keep them
+    if name in ("author", "editor"):  # braces group a corporate author ({Our World in Data})
         return "".join(c if c in "{}" else latex_escape(c) for c in text)
     return latex_escape(text)
 
@@ -77,7 +97,10 @@ def known_entries() -> dict[str, dict[str, Any]]:
     with catalog.reading():
         entries = {e["key"]: e for e in catalog.read_root("references").values()}
         for name in catalog.options("model"):
-            paper = catalog.body("model", name).get("paper")
+            try:
+                paper = catalog.body("model", name).get("paper")
+            except (ValueError, OSError):  # a user's file that cannot be read cites nothing here
+                continue  # (it is refused, with its file and line, wherever it is estimated)
             if paper and paper.get("key"):
                 entries.setdefault(paper["key"], paper)
     return entries
@@ -87,6 +110,34 @@ def cited_keys(*texts: str) -> list[str]:
     """The keys \\cite{}d in LaTeX texts, in order of first use, once each."""
     keys = [k.strip() for text in texts for group in _CITE.findall(text) for k in group.split(",")]
     return list(dict.fromkeys(k for k in keys if k))
+
+
+def author_year(keys: list[str]) -> str:
+    """A citation as natbib's author-year styles print it, "(Brown et al., 2020a; Shi, 2025a)",
+    with the letter a year may get: the longest form a citation takes, to measure the room it
+    needs. A key not in the catalog reads as a long name."""
+    entries = known_entries()
+    parts = [
+        f"{short_authors(str(entries[k]['author']))}, {entries[k].get('year', 2026)}a"
+        if k in entries
+        else "Someone-Else et al., 2026a"
+        for k in keys
+    ]
+    return "(" + "; ".join(parts) + ")"
+
+
+def short_authors(author: str) -> str:
+    """Doe; Doe and Roe; Doe et al. (three authors or more, or "and others")."""
+    names = [n.strip() for n in re.split(r"\s+and\s+", author) if n.strip()]
+
+    def last(name: str) -> str:
+        if name.startswith("{"):
+            return name.strip("{}")
+        return name.split(",")[0].strip() if "," in name else name.split()[-1]
+
+    if len(names) >= 3 or names[-1] == "others":
+        return f"{last(names[0])} et al."
+    return " and ".join(last(n) for n in names)
 
 
 def bibtex_for_keys(keys: list[str]) -> str:

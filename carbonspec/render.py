@@ -302,8 +302,8 @@ def cell(value: Any, column: Column, fmt: str, digits: int = 3, row: dict | None
 
 def model_cell(row: dict[str, Any], fmt: str, text: str) -> str:
     """The first cell of a row: the label, its citation (LaTeX) and its footnote marks."""
-    if fmt == "tex" and row.get("paper_key"):
-        text += f"~\\cite{{{row['paper_key']}}}"
+    if fmt == "tex" and row.get("paper_key"):  # the citation macro of carbonspec.latex
+        text += f"~\\carbonspeccite{{{row['paper_key']}}}"
     return marked(row, fmt, text)
 
 

@@ -150,11 +150,13 @@ class YearValue:
 @dataclass
 class Observation:
     """One published figure a default is derived from: its value, where it was read, and the
-    run it describes (a model key; null for a run not in the catalog)."""
+    run it describes (a model key; null for a run not in the catalog, which then names its
+    organization, so that an evaluation can leave the operator's figures out too)."""
 
     value: float
     source: str
     run: str | None = None
+    organization: str | None = None
 
 
 @dataclass
@@ -194,12 +196,17 @@ class Paper:
     type: str = "misc"
     journal: str | None = None
     booktitle: str | None = None
+    editor: str | None = None
+    series: str | None = None
     howpublished: str | None = None
     institution: str | None = None
+    publisher: str | None = None
+    address: str | None = None
     volume: str | None = None
     number: str | None = None
     pages: str | None = None
     month: str | None = None
+    issn: str | None = None
     doi: str | None = None
     url: str | None = None
     note: str | None = None

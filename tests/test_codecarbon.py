@@ -85,7 +85,7 @@ def test_every_output_of_a_real_file(cli, tracked, tmp_path):
         ("text", "codecarbon  "),
         ("csv", "codecarbon_emissions_t"),
         ("markdown", "| toy / exp-1"),
-        ("latex", r"\cite{courty2026codecarbon}"),
+        ("latex", r"\carbonspeccite{courty2026codecarbon}"),
         ("model_card", "co2_eq_emissions:"),
         ("bibtex", "@misc{courty2026codecarbon,"),
     ):

@@ -5,11 +5,11 @@ import subprocess
 
 import pytest
 
-from carbonspec import outputs, render, tables
+from carbonspec import latex, outputs, render, tables
 
 HOSTILE = r"R&D_100% {test} ~#1 $x^2$ \foo"
 TABLES = ["seed_verification", "seed_industry", "seed_academia"]
-PREAMBLE = "\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{siunitx}\n"
+PREAMBLE = "\\documentclass{article}\n" + "\n".join(latex.PREAMBLE) + "\n"  # as the README says
 
 
 def compile_latex(body: str, tmp_path, exe: str) -> None:
@@ -45,5 +45,5 @@ def test_hostile_names_render_and_compile(tmp_path, pdflatex):
 def test_estimate_paragraph_compiles(cli, tmp_path, pdflatex):
     result = cli("model=llama2_70b", "format=latex")
     assert result.returncode == 0, result.stderr
-    assert "\\cite{" in result.stdout
+    assert "\\carbonspeccite{" in result.stdout
     compile_latex(result.stdout, tmp_path, pdflatex)

@@ -1,8 +1,10 @@
 """The LaTeX outputs in real paper layouts: a two-column paper (3.0 in columns) and a one-column
-paper at NeurIPS width (5.5 in), each compiled pdflatex -> bibtex -> pdflatex x2.
+paper at NeurIPS width (5.5 in), each compiled pdflatex -> bibtex -> pdflatex x3.
 
 A document fails on any error, any undefined citation or reference, any overfull box wider than
-1 pt, and any BibTeX error or warning. Page 1 of each is rendered to PNG with pdftoppm.
+1 pt, any float too large for its page, a "Rerun" left in the log, and any BibTeX error or
+warning. Page 1 of each is rendered to PNG with pdftoppm. tests/test_venues.py sets the outputs
+in the venues' own layouts (ACL, ICML, NeurIPS, IEEE, ACM).
 """
 
 from __future__ import annotations
@@ -173,7 +175,7 @@ def compile_doc(folder: Path, doc: str, subfolders: list[str]) -> tuple[str, Pat
     )
     (folder / "paper.tex").write_text(text, encoding="utf-8")
     log = ""
-    for step in ("pdflatex", "bibtex", "pdflatex", "pdflatex"):
+    for step in ("pdflatex", "bibtex", "pdflatex", "pdflatex", "pdflatex"):
         cmd = [step, "paper"] if step == "bibtex" else [step, "-interaction=nonstopmode", "paper"]
         run = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=600)
         if step == "bibtex":
@@ -188,6 +190,8 @@ def problems(log: str) -> list[str]:
     found += re.findall(r"(?:Citation|Reference) `[^']*' on page \d+ undefined", log)
     found += [m for m in re.findall(r"Overfull \\hbox \((\d+\.?\d*)pt too wide\)[^\n]*", log)
               if float(m) > 1.0]  # fmt: skip
+    found += re.findall(r"Overfull \\vbox[^\n]*|Float too large[^\n]*", log)
+    found += re.findall(r"[^\n]*Rerun to get[^\n]*", log)
     found += [line for line in log.splitlines() if line.startswith("Warning--")]
     found += re.findall(r"There (?:was|were) \d+ error messages?", log)
     return found

@@ -101,7 +101,7 @@ def test_markdown_and_paragraph_say_what_was_counted(run_in, tmp_path):
     assert "1 failed, 1 without an end record, each counted for the time it ran" in text
     assert "Not counted: the servers' hosts" in text
     latex = run_in(SEARCH, "table=my_project", "format=latex", cwd=tmp_path).stdout
-    assert r"\cite{courty2026codecarbon}" in latex and r"\begin{table}" in latex
+    assert r"\carbonspeccite{courty2026codecarbon}" in latex and r"\begin{table}" in latex
 
 
 def test_a_stage_without_parts_is_said_not_counted(run_in, tmp_path):

@@ -88,7 +88,9 @@ def test_bibtex_parses_and_matches_latex_cites(cli):
     keys = {entry.key for entry in library.entries}
     latex = cli("format=latex").stdout
     cited = {
-        k.strip() for group in re.findall(r"\\cite\{([^}]*)\}", latex) for k in group.split(",")
+        k.strip()
+        for group in re.findall(r"\\carbonspeccite\{([^}]*)\}", latex)
+        for k in group.split(",")
     }
     assert cited and cited <= keys
     assert {"lacoste2019quantifying", "shi2025environmental", "touvron2023llama2"} <= keys

@@ -3,8 +3,9 @@
     python tools/paper_png.py            # writes docs/img/two-column.png
 
 Exports the seed's Table 1 at latex.width=column and the validation table at latex.width=page
-into one folder, sets them in a two-column article (3.0 in columns) with a paragraph, runs
-pdflatex -> bibtex -> pdflatex x2, and renders page 1 to PNG with pdftoppm.
+into one folder, sets them in a two-column article (3.0 in columns, natbib author-year
+citations, the hardest case for a narrow column) with a paragraph, runs pdflatex -> bibtex ->
+pdflatex x3, and renders page 1 to PNG with pdftoppm.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ DOC = r"""\documentclass[twocolumn]{article}
 \setlength{\textwidth}{6.25in}\setlength{\columnsep}{0.25in}
 \setlength{\oddsidemargin}{0.125in}\setlength{\evensidemargin}{0.125in}
 \setlength{\textheight}{9in}\setlength{\topmargin}{-0.5in}
+\usepackage[round]{natbib}
 %s
 \begin{document}
 \section*{Carbon footprint}
@@ -28,7 +30,7 @@ DOC = r"""\documentclass[twocolumn]{article}
 
 \input{seed_verification}
 \input{validation}
-\bibliographystyle{plain}
+\bibliographystyle{plainnat}
 \bibliography{references}
 \end{document}
 """
@@ -54,7 +56,7 @@ def main() -> None:
         run(*cli, "table=validation", "latex.width=page", f"export_dir={folder}", cwd=folder)
         run(*cli, "model=llama2_70b", f"export_dir={folder}", cwd=folder)
         (folder / "paper.tex").write_text(DOC % "\n".join(latex.PREAMBLE), encoding="utf-8")
-        for step in ("pdflatex", "bibtex", "pdflatex", "pdflatex"):
+        for step in ("pdflatex", "bibtex", "pdflatex", "pdflatex", "pdflatex"):
             args = (
                 [step, "paper"] if step == "bibtex" else [step, "-interaction=nonstopmode", "paper"]
             )

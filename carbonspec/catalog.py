@@ -609,7 +609,7 @@ class Composition:
             try:
                 values = {k: _field_value(SCHEMAS[group], k, v) for k, v in changes.items()}
                 return dataclasses.replace(built, **values)
-            except (OmegaConfBaseException, ValueError, TypeError):
+            except (OmegaConfBaseException, ValueError, TypeError, OverflowError):
                 pass  # validated whole below, so that the message names the field
         where = f"{group} '{self.choices.get(group)}'"
         return validate(SCHEMAS[group], self.node(group) or {}, where)
@@ -785,8 +785,19 @@ class Choice:
 
 
 def model_choice(model: str) -> Choice:
-    """A model's own choices, else the primary config's defaults (as Hydra composes them)."""
-    choices = compose({"model": model}).choices
+    """A model's own choices, else the primary config's defaults (as Hydra composes them). A
+    user's model file that compose() does not mirror (only Hydra composes it) is read as its
+    defaults list says, so that listings and a what-if's own hardware still name them."""
+    try:
+        choices = compose({"model": model}).choices
+    except Unsupported:
+        chosen = {**defaults_of(read_root(PRIMARY)), **default_choices("model", model)}
+        region = str(chosen.get("region") or "")
+        try:
+            provider = region_provider(region)
+        except Unsupported:
+            provider = default_choices("region", region).get("provider") or chosen["provider"]
+        return Choice(str(chosen.get("hardware") or ""), region, str(provider or ""))
     return Choice(choices["hardware"] or "", choices["region"] or "", choices["provider"] or "")
 
 

@@ -22,8 +22,6 @@ def own_hardware(model_key: str) -> tuple[str, Hardware]:
     except catalog.Unsupported:
         # a user's model file that only Hydra composes (an interpolation, say): the hardware
         # its defaults list names, else the primary config's
-        key = catalog.default_choices("model", model_key).get("hardware") or str(
-            catalog.defaults_of(catalog.read_root("config"))["hardware"]
-        )
+        key = catalog.model_choice(model_key).hardware
         return key, catalog.load("hardware", key)
     return str(composed.choices["hardware"]), composed.typed("hardware")

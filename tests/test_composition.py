@@ -287,6 +287,44 @@ def test_by_region_gives_what_a_sweep_composes(cli, user_folder):
     )
 
 
+INTERPOLATED = """\
+    # @package _global_
+    defaults:
+      - override /hardware: h100_sxm
+      - override /region: gcp-us-central1
+
+    model:
+      name: Interpolated run
+      devices: 8
+      hours: 125
+      device_hours_source: ${model.name}'s logs
+    """
+
+
+def test_a_model_only_hydra_composes_is_estimated_listed_and_carried_to_other_hardware(
+    cli, user_folder
+):
+    """An interpolation is Hydra's to resolve: a single estimate takes Hydra's config, and the
+    run's own hardware (for a what-if) and the listing read the file's defaults list."""
+    write(user_folder, "model/interp.yaml", INTERPOLATED)
+    searchpath = f"hydra.searchpath=[file://{user_folder}]"
+    own = cli(searchpath, "model=interp", "format=json")
+    assert own.returncode == 0, own.stderr
+    out = json.loads(own.stdout)
+    assert (out["hardware"], out["region"], out["device_hours"]) == (
+        "h100_sxm",
+        "gcp-us-central1",
+        1000,
+    )
+    # the same work on B200s: 1,000 H100-hours x 989.4 / 2,250 dense BF16 TFLOPS (datasheets)
+    what_if = json.loads(cli(searchpath, "model=interp", "hardware=b200", "format=json").stdout)
+    assert what_if["run_hardware"] == "h100_sxm"
+    assert what_if["device_hours"] == pytest.approx(1000 * 989.4 / 2250, rel=1e-8)
+    listed = cli(searchpath, "list=model", "interp")
+    assert listed.returncode == 0, listed.stderr
+    assert "Interpolated run  [h100_sxm, gcp-us-central1]" in listed.stdout
+
+
 @pytest.mark.parametrize(
     "header, body, refused",
     [

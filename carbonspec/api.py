@@ -9,18 +9,24 @@
 One engine, one set of rules: every call goes through compose_run(), which turns the inputs
 (model, region, hardware, grid, method, overrides, searchpath) into the typed Run the command
 line would build, with the command line's checks (carbonspec.checks before composing, the schema
-while typing, carbonspec.bounds when estimating) and its one-line messages. It has two ways of
-composing, with the same result:
+while typing, carbonspec.bounds when estimating) and its one-line messages. The Run is assembled
+by carbonspec.runs.run_of(), the command line's own function, from one of two compositions
+that give the same config:
 
 - Hydra's compose API, which is what ``python -m carbonspec`` runs: about 150 ms a call. Used
-  for a user's own config folders (``searchpath``), for overrides beyond ``group.field=value``
-  (``+``/``~``, lists, mappings, interpolations) and whenever the fast way meets anything
-  unusual, an error included, so that an error is always the command line's own.
-- For the packaged configs, the same composition done directly: Hydra's choice rules (the
-  primary defaults list, each file's ``override /group: option``), the packaged files typed
-  once and kept, and an override's value parsed by Hydra's own OverridesParser, typed by
-  OmegaConf against its field's schema: well under a millisecond. tests/test_api.py proves it
-  equal to the compose API, field by field, on hundreds of inputs.
+  for a user's own config folders (``searchpath``), for overrides beyond ``key=value`` on a
+  group's field or a top-level option (``+``/``~``, lists, mappings, interpolations, nested
+  fields) and whenever the direct way meets anything unusual, an error included, so that an
+  error is always the command line's own.
+- carbonspec.catalog.compose(), the composer that mirrors Hydra's (tables, by-region and the
+  command line's own typing use it too): the primary defaults list, each file's ``override
+  /group: option``, ``# @package _global_`` files, the command line's values on top, each
+  override's value parsed by Hydra's own OverridesParser and typed by OmegaConf against its
+  field's schema: about a millisecond. tests/test_api.py proves it equal to the compose API,
+  field by field, on hundreds of inputs, and tests/test_composition.py every packaged model.
+
+Each call reads the config files in one catalog reading (carbonspec.catalog.reading): a file
+edited between two calls is read afresh, by its content.
 
 Calls are serialised by one lock: carbonspec's config reader keeps process-wide state (the
 search path, parsed files) and Hydra's compose API a global instance, so calls from several
@@ -30,19 +36,29 @@ threads are safe but do not run in parallel. No Hydra state is left behind after
 from __future__ import annotations
 
 import dataclasses
-import enum
 import functools
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from carbonspec import app, catalog, checks, core, outputs, references, render, tables
+from carbonspec import (
+    app,
+    catalog,
+    checks,
+    configfiles,
+    core,
+    outputs,
+    references,
+    render,
+    runs,
+    tables,
+)
+from carbonspec.configfiles import MISSING
 from carbonspec.estimate import Run
 from carbonspec.estimate import estimate as _estimate
-from carbonspec.own_hardware import own_hardware
 from carbonspec.schema import Settings, Width
 
 if TYPE_CHECKING:
@@ -109,8 +125,9 @@ def _error(err: BaseException) -> CarbonspecError:
 
 @contextmanager
 def _translated() -> Iterator[None]:
-    """Under the lock; any failure as a CarbonspecError (never a traceback of internals)."""
-    with _lock:
+    """Under the lock, in one reading of the config files; any failure as a CarbonspecError
+    (never a traceback of internals)."""
+    with _lock, catalog.reading():  # one view of the config files for the call
         try:
             yield
         except CarbonspecError:
@@ -169,7 +186,7 @@ def compose_run(request: Request, engine: Engine | None = None) -> Composed:
     (see the module's docstring for its two ways; ``engine`` forces one, for tests)."""
     argv = request.argv()
     folders = request.folders()
-    catalog.use_search_path(folders)  # as the command line does first (user folders first)
+    use_folders(folders)
     refuse_command_line_only(argv)
     if engine == "hydra" or folders:
         checks.check(argv, multirun=False)
@@ -177,8 +194,12 @@ def compose_run(request: Request, engine: Engine | None = None) -> Composed:
     _check_packaged(argv)
     argv = checks.with_schema_keys(argv)
     try:
-        fast = _compose_fast(argv)
-    except (core.InputError, catalog.ConfigError):
+        fast = _compose_with_catalog(argv)
+    except catalog.Unsupported:
+        if engine == "fast":
+            raise
+        fast = None  # a file only Hydra composes
+    except (core.InputError, catalog.ConfigError, configfiles.ConfigFileError):
         raise  # the command line's own checks, with its words
     except Exception:  # noqa: BLE001 (the compose API gives the command line's own error)
         if engine == "fast":
@@ -200,6 +221,12 @@ def _check_packaged(argv: list[str]) -> None:
 @functools.lru_cache(maxsize=8192)
 def _checked(arg: str) -> None:
     checks.check([arg], multirun=False)
+
+
+def use_folders(folders: list[Path]) -> None:
+    """Look config files up where Hydra will: the packaged conf/, then the user's folders
+    (``hydra.searchpath``), as the command line does first."""
+    catalog.use_search_path([catalog.CONF_DIR, *folders])
 
 
 def refuse_command_line_only(argv: list[str]) -> None:
@@ -237,8 +264,7 @@ def hydra_config(argv: list[str], folders: list[Path]) -> Iterator[DictConfig]:
         with initialize_config_module(version_base="1.3", config_module="carbonspec.conf"):
             cfg = compose("config", overrides=overrides, return_hydra_config=True)
             HydraConfig.instance().set_config(cfg)
-            sources = HydraConfig.get().runtime.config_sources
-            catalog.use_search_path([Path(s.path) for s in sources if s.schema == "file"])
+            catalog.use_search_path(app.search_dirs(HydraConfig.get().runtime.config_sources))
             yield cfg
     finally:
         HydraConfig.instance().cfg = outer_config
@@ -259,11 +285,10 @@ def _compose_with_hydra(argv: list[str], folders: list[Path]) -> Composed:
     return Composed(run, settings, task, frozenset(given))
 
 
-MISSING = "???"  # OmegaConf's mandatory value, as a packaged file holds it
 _NEEDS_MODEL = "an estimate needs a model: model=<name> (carbonspec.catalog.models() lists them)"
 
 
-# -- composing the packaged configs directly -------------------------------------------------------
+# -- composing directly, as Hydra composes (carbonspec.catalog.compose) ---------------------------
 
 
 @dataclass(frozen=True)
@@ -278,33 +303,23 @@ class _Override:
 
 @functools.lru_cache(maxsize=4096)
 def _parsed(line: str) -> _Override:
-
-    (override,) = _parser().parse_overrides([line])
-    value = override.value()
+    override = checks.parse(line)
     return _Override(
         override.key_or_group,
-        value,
+        override.value(),
         not (override.is_add() or override.is_delete()),
         "${" in line.partition("=")[2],
     )
 
 
-@functools.cache
-def _parser() -> Any:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    return OverridesParser.create()
-
-
 class _NotFast(Exception):
-    """Something the direct composition does not do: the compose API does it."""
+    """Something the direct composition leaves to Hydra's compose API."""
 
 
-def _compose_fast(argv: list[str]) -> Composed:
-    groups = catalog.primary_defaults()
-    given_choices: dict[str, str] = {}
-    settings_values: list[tuple[str, Any]] = []
-    field_values: dict[str, dict[str, Any]] = {}
+def _compose_with_catalog(argv: list[str]) -> Composed:
+    groups = set(catalog.groups())
+    given_choices: dict[str, Any] = {}
+    values: dict[str, Any] = {}
     for line in argv:
         o = _parsed(line)
         if not o.plain or o.interpolates or isinstance(o.value, dict | list):
@@ -312,162 +327,48 @@ def _compose_fast(argv: list[str]) -> Composed:
         top, _, rest = o.key.partition(".")
         if top in groups and not rest:
             given_choices[top] = o.value
-        elif top in groups and "." not in rest:
-            field_values.setdefault(top, {})[rest] = o.value
-        elif top in groups:
-            raise _NotFast(line)  # a nested field: Hydra merges it
+        elif top in groups and "." in rest:
+            raise _NotFast(line)  # a nested field: Hydra merges it, lists included
         else:
-            settings_values.append((o.key, o.value))
-    chosen = _choices(given_choices)
+            values[o.key] = o.value
+    composition = catalog.compose(given_choices, values)
+    chosen = composition.choices
     if chosen.get("model") is None:
         raise _NotFast("no model")
     given = frozenset(line.split("=", 1)[0].lstrip("+~") for line in argv)
-    settings = _settings(tuple(settings_values))
+    settings = _settings(composition)
     # it reads only .get("model") and .get("table") of the config
     asked = cast("DictConfig", {"model": chosen["model"], "table": None})
     app.refuse_what_cannot_apply(asked, settings, set(given), chosen)
-
-    def typed(group: str) -> Any:
-        name = chosen[group]
-        assert name is not None
-        return _typed(group, name, tuple(field_values.get(group, {}).items()))
-
-    region = typed("region")
-    if region.carbon_intensity == MISSING:  # a custom site: its intensity must be given
-        raise core.NotEstimable(
-            "region.carbon_intensity",
-            None,
-            f"is required for region={chosen['region']} (give region.carbon_intensity="
-            "<gCO2eq/kWh>, and optionally region.pue=<PUE>)",
-        )  # app.run_from_config's words (tests/test_api.py compares the two)
-    run = _run(chosen, typed, region, settings, given)
+    region = composition.node("region")
+    run = runs.run_of(
+        chosen,
+        composition.typed,
+        settings,
+        given,
+        intensity_missing=isinstance(region, dict) and region.get("carbon_intensity") == MISSING,
+    )
     return Composed(run, settings, tuple(argv), given)
 
 
-def _run(
-    chosen: Mapping[str, str | None],
-    typed: Any,
-    region: Any,
-    settings: Settings,
-    given: frozenset[str],
-) -> Run:
-    """The Run from typed groups, by the rules of app.run_from_config (kept in step with it by
-    tests/test_api.py, which builds every case both ways)."""
-    model_key, hardware_key = str(chosen["model"]), str(chosen["hardware"])
-    model = typed("model")
-    facts = {k.split(".")[1] for k in given if k in app.RUN_FACTS}
-    model = replace(model, **dict.fromkeys(core.superseded(facts)))
-    if "region.carbon_intensity" in given:
-        region = replace(
-            region,
-            grid_years=[],
-            in_calculator=False,
-            carbon_intensity_year=None,
-            carbon_intensity_source="given on the command line",
-        )
-    hardware = typed("hardware")
-    if given & set(app.RUN_FACTS):
-        run_hardware_key, run_hardware = hardware_key, hardware
-    else:
-        run_hardware_key, run_hardware = _own_hardware(model_key)
-    return Run(
-        model_key=model_key,
-        model=model,
-        hardware_key=hardware_key,
-        hardware=hardware,
-        region_key=str(chosen["region"]),
-        region=region,
-        provider_key=str(chosen["provider"]),
-        provider=typed("provider"),
-        uncertainty=typed("uncertainty"),
-        method=settings.method,
-        grid=settings.grid,
-        pue=settings.pue,
-        embodied=typed("embodied"),
-        water=typed("water"),
-        compute=typed("compute"),
-        power=typed("power"),
-        run_hardware_key=run_hardware_key,
-        run_hardware=run_hardware,
-    )
+def _settings(composition: catalog.Composition) -> Settings:
+    """The top-level options (method, grid, pue, latex.width) as composed, typed as the command
+    line types them (app.settings_of); remembered by what set them (a file by its content, the
+    command line by its key=value): a loop repeats a few of them."""
+    layers = {k: composition.layers[k] for k in _SETTINGS if k in composition.layers}
+    key = tuple((k, tuple((layer.source, layer.digest) for layer in v)) for k, v in layers.items())
+    hit = _settings_memo.get(key)
+    if hit is None:
+        if len(_settings_memo) >= _SETTINGS_MAX:
+            _settings_memo.clear()
+        node = {k: composition.node(k) for k in layers}
+        hit = _settings_memo[key] = app.settings_of(node)  # type: ignore[arg-type]
+    return hit
 
 
-@functools.cache
-def _own_hardware(model_key: str) -> tuple[str, Any]:
-    """The model's own hardware (packaged files only, like load_fast: kept while the process
-    runs)."""
-    return own_hardware(model_key)
-
-
-def _choices(given: Mapping[str, str]) -> dict[str, str | None]:
-    """Hydra's group choices: the primary config's defaults list expanded from its end, each
-    chosen file's ``override /group: option`` applying to the groups listed before it, the
-    first registered winning (the command line's, then the later group's)."""
-    wanted: dict[str, str | None] = dict(given)
-    chosen: dict[str, str | None] = {}
-    for group, default in reversed(catalog.primary_defaults().items()):
-        name = wanted.get(group, default)
-        chosen[group] = name
-        if name is None:
-            continue
-        for target, option in catalog.default_choices(group, name).items():
-            if target in chosen and target not in wanted:
-                raise _NotFast(f"{group}={name} overrides /{target}, listed after it")
-            wanted.setdefault(target, option)
-    return chosen
-
-
-@functools.lru_cache(maxsize=256)
-def _settings(values: tuple[tuple[str, Any], ...]) -> Settings:
-    """The top-level options (method, grid, pue, latex.width) as the command line types them."""
-    plain = {k: v for k, v in catalog.read_root("config").items() if k not in ("defaults", "hydra")}
-    for key, value in values:
-        node = plain
-        *parents, last = key.split(".")
-        for part in parents:
-            inner = node.get(part)
-            node[part] = dict(inner) if isinstance(inner, dict) else {}
-            node = node[part]
-        node[last] = value
-    return app.settings_of(plain)  # type: ignore[arg-type]
-
-
-def _typed(group: str, name: str, changes: tuple[tuple[str, Any], ...]) -> Any:
-    """A packaged group option, typed, with these fields set on it as the command line sets
-    them (the value converted by OmegaConf against the field's type)."""
-    obj = catalog.load_fast(group, name)
-    if not changes:
-        return obj
-    schema = catalog.SCHEMAS[group]
-    return replace(obj, **{key: _field_value(schema, key, value) for key, value in changes})
-
-
-def _field_value(schema: type, key: str, value: Any) -> Any:
-    from omegaconf import OmegaConf
-
-    node = _field_node(schema, key)
-    return getattr(OmegaConf.to_object(OmegaConf.merge(node, {key: value})), key)
-
-
-@functools.cache
-def _field_node(schema: type, key: str) -> Any:
-    """One field of a schema as its own structured config: OmegaConf converts and checks a
-    value for it exactly as for the whole schema, at a fraction of the cost."""
-    from omegaconf import MISSING, OmegaConf
-
-    types = catalog.field_types(schema) or {}
-    if key not in types:
-        raise _NotFast(key)
-    kind = catalog.non_optional(types[key])
-    simple = kind in (float, int, str, bool) or (
-        isinstance(kind, type) and issubclass(kind, enum.Enum)
-    )
-    if not simple:
-        raise _NotFast(key)  # a nested or list field: validated whole by the compose API
-    one = dataclasses.make_dataclass(
-        schema.__name__, [(key, types[key], dataclasses.field(default=MISSING))]
-    )
-    return OmegaConf.structured(one)
+_SETTINGS = tuple(Settings.__dataclass_fields__)
+_SETTINGS_MAX = 256
+_settings_memo: dict[tuple[Any, ...], Settings] = {}
 
 
 # -- results ---------------------------------------------------------------------------------------
@@ -798,29 +699,17 @@ def table(
     argv += list(request.overrides)
     with _translated():
         folders = request.folders()
-        catalog.use_search_path(folders)
+        use_folders(folders)
         refuse_command_line_only([a for a in argv if not a.startswith("table")])
         checks.check(argv, multirun=False)
         with hydra_config(checks.with_schema_keys(argv), folders) as cfg:
-            return Table._of(_table_of(cfg))
+            from hydra.core.hydra_config import HydraConfig
 
-
-def _table_of(cfg: DictConfig) -> tables.Table:
-    """The table as the command line builds it (app.dispatch's table branch)."""
-    from hydra.core.hydra_config import HydraConfig
-    from omegaconf import OmegaConf
-
-    settings = app.settings_of(cfg)
-    given = app.given_keys()
-    chosen = HydraConfig.get().runtime.choices
-    app.refuse_what_cannot_apply(cfg, settings, given, chosen)
-    node = cast("dict[str, Any]", OmegaConf.to_container(cfg.table, resolve=True))
-    template = None
-    if node.get("kind") == "by_region" and cfg.get("model") is not None:
-        template = app.run_from_config(cfg, settings, given)
-    uncertainty = app.typed(cfg, "uncertainty", chosen["uncertainty"], given)
-    options = app.table_options(cfg, settings, given)
-    return tables.build(node, chosen["table"], options, uncertainty, template)
+            settings = app.settings_of(cfg)
+            given = app.given_keys()
+            chosen = HydraConfig.get().runtime.choices
+            app.refuse_what_cannot_apply(cfg, settings, given, chosen)
+            return Table._of(app.table_from_config(cfg, settings, given, chosen))
 
 
 def sweep(
@@ -841,7 +730,7 @@ def sweep(
     row arrives, as on the command line."""
     base = _request(None, None, None, None, None, overrides, searchpath)
     with _translated():
-        catalog.use_search_path(base.folders())
+        use_folders(base.folders())
         axes = {
             "model": _values("model", model),
             "region": _values("region", region),

@@ -22,6 +22,9 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
+from hydra.plugins.config_source import ConfigSource
+from hydra.plugins.search_path_plugin import SearchPathPlugin
+from hydra.plugins.sweeper import Sweeper
 from hydra.types import RunMode
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig, OmegaConf
@@ -31,25 +34,22 @@ from carbonspec import (
     bounds,
     catalog,
     checks,
-    core,
+    configfiles,
     figures,
     listing,
     outputs,
+    runs,
     sweep,
     tables,
-    yamlfile,
 )
 from carbonspec.core import InputError, NotEstimable
 from carbonspec.estimate import Run, estimate
-from carbonspec.own_hardware import own_hardware
 from carbonspec.schema import GRID_WORDS, Format, Settings
 
 if TYPE_CHECKING:
     from carbonspec import ownwork
 
 DEBUG = "CARBONSPEC_DEBUG"
-RUN_FACTS = ("model.device_hours", "model.devices", "model.hours")
-ASSUMPTIONS = ("embodied", "water", "compute", "power")
 TABLE_FORMATS = {Format.text, Format.markdown, Format.latex, Format.csv, Format.json, Format.bibtex}
 ESTIMATE_FORMATS = {
     Format.text, Format.json, Format.latex, Format.csv, Format.model_card, Format.bibtex
@@ -196,66 +196,52 @@ def refuse_run_options(cfg: DictConfig, given: set[str], chosen: Mapping[str, An
 
 
 def run_from_config(cfg: DictConfig, settings: Settings, given: set[str]) -> Run:
-    """The composed config as a typed Run; bad fields fail here, naming themselves."""
+    """The composed config as a typed Run (carbonspec.runs); bad fields fail here, naming
+    themselves."""
     chosen = HydraConfig.get().runtime.choices
-    if OmegaConf.is_missing(cfg.region, "carbon_intensity"):
-        raise NotEstimable(
-            "region.carbon_intensity",
-            None,
-            f"is required for region={chosen['region']} (give region.carbon_intensity=<gCO2eq/kWh>,"
-            " and optionally region.pue=<PUE>)",
-        )
-    given_values = given - deleted_keys()
-    facts = {k.split(".")[1] for k in given_values if k in RUN_FACTS}
-    model = typed(cfg, "model", chosen["model"], given)
-    model = replace(model, **dict.fromkeys(core.superseded(facts)))
-    region = typed(cfg, "region", chosen["region"], given)
-    if "region.carbon_intensity" in given_values:
-        # A figure the user gives for the site is the site's figure, whatever the vintage.
-        region = replace(
-            region,
-            grid_years=[],
-            in_calculator=False,
-            carbon_intensity_year=None,
-            carbon_intensity_source="given on the command line",
-        )
-    hardware = typed(cfg, "hardware", chosen["hardware"], given)
-    if given & set(RUN_FACTS):  # hours the user gives are hours on the hardware asked for
-        run_hardware_key, run_hardware = chosen["hardware"], hardware
-    else:
-        run_hardware_key, run_hardware = own_hardware(chosen["model"])
-    return Run(
-        model_key=chosen["model"],
-        model=model,
-        hardware_key=chosen["hardware"],
-        hardware=hardware,
-        region_key=chosen["region"],
-        region=region,
-        provider_key=chosen["provider"],
-        provider=typed(cfg, "provider", chosen["provider"], given),
-        uncertainty=typed(cfg, "uncertainty", chosen["uncertainty"], given),
-        method=settings.method,
-        grid=settings.grid,
-        pue=settings.pue,
-        **assumptions_of(cfg, chosen, given),
-        run_hardware_key=run_hardware_key,
-        run_hardware=run_hardware,
+    files = composed(chosen)
+    return runs.run_of(
+        chosen,
+        lambda group: typed(cfg, group, chosen[group], given, files),
+        settings,
+        given,
+        deleted_keys(),
+        intensity_missing=OmegaConf.is_missing(cfg.region, "carbon_intensity"),
     )
 
 
-def typed(cfg: DictConfig, group: str, name: str, given: set[str]) -> Any:
-    """A composed group as its typed object. Straight from the packaged file where the command
-    line changed none of its fields (the test suite checks every packaged file against its
-    schema; composing a sweep job's schema once more costs more than its estimate); else
-    validated, so that a bad value or a user's own file fails naming the field."""
-    if catalog.is_packaged(group, name) and not any(k.startswith(f"{group}.") for k in given):
-        return catalog.load_fast(group, name)
-    return catalog.validate(catalog.SCHEMAS[group], cfg[group], f"{group} '{name}'")
+def composed(chosen: Any) -> catalog.Composition | None:
+    """Which files set each group's keys in the config Hydra composed, from carbonspec's own
+    composition of the same choices; None where a file uses a feature that composition does not
+    mirror (every group is then validated from Hydra's config)."""
+    try:
+        return catalog.compose({group: chosen.get(group) for group in catalog.groups()})
+    except catalog.ConfigError:
+        return None
 
 
-def assumptions_of(cfg: DictConfig, chosen: Any, given: set[str]) -> dict[str, Any]:
-    """The embodied, water, compute and power assumptions as composed (each overridable)."""
-    return {group: typed(cfg, group, chosen[group], given) for group in ASSUMPTIONS}
+def typed(
+    cfg: DictConfig,
+    group: str,
+    name: str,
+    given: set[str],
+    files: catalog.Composition | None = None,
+) -> Any:
+    """A composed group as its typed object. Straight from the packaged file where nothing
+    else set any of its fields: not the command line, not another composed file (a model's
+    ``# @package _global_`` file may set ``hardware.power_w``). The test suite checks every
+    packaged file against its schema, and validating a sweep job's groups once more costs more
+    than its estimate. Else validated from Hydra's config (its interpolations resolved there, in
+    the whole config), so that a bad value or a user's own file fails naming the field."""
+    untouched = files is not None and files.choices.get(group) == name and files.untouched(group)
+    if untouched and not any(k.startswith(f"{group}.") for k in given):
+        return files.typed(group)  # type: ignore[union-attr]
+    where = f"{group} '{name}'"
+    try:
+        node = OmegaConf.to_container(cfg[group], resolve=True)
+    except OmegaConfBaseException as err:
+        raise catalog.ConfigError(f"invalid {where}: {str(err).splitlines()[0]}") from None
+    return catalog.validate(catalog.SCHEMAS[group], node, where)
 
 
 def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
@@ -269,23 +255,12 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
     if cfg.get("table") is not None:
         if multirun:
             raise catalog.ConfigError("a table is one output, not a sweep: run it without -m")
-        chosen = HydraConfig.get().runtime.choices
-        node = OmegaConf.to_container(cfg.table, resolve=True)
-        # a by-region table is one run in every region: the run as composed, overrides included
-        template = None
-        if node.get("kind") == "by_region" and cfg.get("model") is not None:
-            template = run_from_config(cfg, settings, given)
-        if node.get("kind") == "project":  # your own work: parts, subtotals and a paragraph
-            from carbonspec import project  # imported when asked for: start-up stays short
+        table = table_from_config(cfg, settings, given, HydraConfig.get().runtime.choices)
+        outputs.emit_tables([table], fmt, out_dir, settings.export_dir, width)
+        if cfg.table.get("kind") == "project":  # your own work: and its paragraph
+            from carbonspec import project
 
-            table = project.project_table(node, chosen["table"], own_assumptions(cfg, settings))
-            outputs.emit_tables([table], fmt, out_dir, settings.export_dir, width)
             project.emit_paragraph(table, fmt, out_dir, settings.export_dir)
-            return
-        uncertainty = typed(cfg, "uncertainty", chosen["uncertainty"], given)
-        options = table_options(cfg, settings, given)
-        result = tables.build(node, chosen["table"], options, uncertainty, template)
-        outputs.emit_tables([result], fmt, out_dir, settings.export_dir, width)
     elif cfg.get("model") is not None:
         run = run_from_config(cfg, settings, given)
         overrides = list(HydraConfig.get().overrides.task)
@@ -302,14 +277,37 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
         outputs.emit_tables(results, fmt, out_dir, settings.export_dir, width)
 
 
+def table_from_config(
+    cfg: DictConfig, settings: Settings, given: set[str], chosen: Mapping[str, Any]
+) -> tables.Table:
+    """The table as composed (the command line's and carbonspec.table's): a table of rows, one
+    run in every region (by_region: the run as composed, overrides included), or a project."""
+    node = OmegaConf.to_container(cfg.table, resolve=True)
+    assert isinstance(node, dict)
+    if node.get("kind") == "project":  # your own work: parts, subtotals and a paragraph
+        from carbonspec import project  # imported when asked for: start-up stays short
+
+        return project.project_table(node, chosen["table"], own_assumptions(cfg, settings))
+    template = None
+    if node.get("kind") == "by_region" and cfg.get("model") is not None:
+        template = tables.Template(
+            run_from_config(cfg, settings, given),
+            {g: chosen[g] for g in ("model", "hardware") if g in given},
+        )
+    uncertainty = typed(cfg, "uncertainty", chosen["uncertainty"], given, composed(chosen))
+    options = table_options(cfg, settings, given)
+    return tables.build(node, chosen["table"], options, uncertainty, template)
+
+
 def own_assumptions(cfg: DictConfig, settings: Settings) -> ownwork.Assumptions:
     """The assumptions of one's own work as composed (uncertainty, embodied, water, compute,
     power) and the method options."""
     from carbonspec import ownwork
 
     chosen, given = HydraConfig.get().runtime.choices, given_keys()
+    files = composed(chosen)
     return ownwork.Assumptions(
-        **{g: typed(cfg, g, chosen[g], given) for g in ("uncertainty", *ASSUMPTIONS)},
+        **{g: typed(cfg, g, chosen[g], given, files) for g in ("uncertainty", *runs.ASSUMPTIONS)},
         method=settings.method,
         grid=settings.grid,
         pue=settings.pue,
@@ -346,7 +344,7 @@ def message(err: BaseException) -> str:
     """An error in one line: what went wrong, naming the field; an unexpected one says so."""
     text = (str(err).strip().splitlines() or [type(err).__name__])[0]
     if isinstance(
-        err, InputError | catalog.ConfigError | checks.OverrideError | yamlfile.YamlFileError
+        err, InputError | catalog.ConfigError | checks.OverrideError | configfiles.ConfigFileError
     ):
         return text
     if isinstance(
@@ -366,10 +364,11 @@ def hydra_main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     multirun = hc.mode == RunMode.MULTIRUN
-    # Tables read model and region files directly: let them see the user's folders too.
-    catalog.use_search_path([Path(s.path) for s in hc.runtime.config_sources if s.schema == "file"])
+    # Tables compose models and regions themselves: in the same folders, in the same order.
+    catalog.use_search_path(search_dirs(hc.runtime.config_sources))
     try:
-        dispatch(cfg, out_dir, multirun)
+        with catalog.reading():  # one view of the config files for the whole run
+            dispatch(cfg, out_dir, multirun)
     except Exception as err:
         if os.environ.get(DEBUG):
             raise
@@ -381,6 +380,18 @@ def hydra_main(cfg: DictConfig) -> None:
         discard(out_dir)
         print(one_line(err), file=sys.stderr)
         sys.exit(2)
+
+
+def search_dirs(sources: Any) -> list[Path]:
+    """Hydra's config sources as folders, in Hydra's order; the packaged configs (served by
+    Hydra or by carbonspec's config source) are conf/."""
+    dirs = []
+    for source in sources:
+        if source.schema == "file":
+            dirs.append(Path(source.path))
+        elif source.path == "carbonspec.conf":
+            dirs.append(catalog.CONF_DIR)
+    return dirs
 
 
 class RunFolders(Callback):
@@ -423,33 +434,49 @@ def discard(run_dir: Path) -> None:
 
 
 def make_sweeper_discoverable() -> None:
-    """Let Hydra find carbonspec's sweeper in an editable install too.
+    """Let Hydra find carbonspec's plugins (its sweeper, its config source) in an editable
+    install too.
 
     Hydra discovers plugins by walking the directories of the hydra_plugins namespace package; an
     editable install maps ours through an import hook that the walk does not see, so its real
-    folder is added (a regular install already has it in site-packages).
+    folder is added (a regular install already has it in site-packages). Where Hydra had already
+    walked them in this process (a test that used the compose API first), they are registered
+    through Hydra's public Plugins.register.
     """
+    from hydra.core.plugins import Plugins
+
     import hydra_plugins
     import hydra_plugins.carbonspec_sweeper as sweeper_plugin
+    from hydra_plugins.carbonspec_configs.config_source import (
+        CarbonspecConfigSource,
+        CarbonspecSearchPath,
+    )
+    from hydra_plugins.carbonspec_sweeper.sweeper import CarbonspecSweeper
 
     folder = str(Path(sweeper_plugin.__file__).parents[1])
     if folder not in list(hydra_plugins.__path__):
         hydra_plugins.__path__.append(folder)
+    plugins = Plugins.instance()
+    for plugin in (CarbonspecSweeper, CarbonspecConfigSource, CarbonspecSearchPath):
+        kind = next(k for k in (Sweeper, ConfigSource, SearchPathPlugin) if issubclass(plugin, k))
+        if plugin not in plugins.discover(kind):
+            plugins.register(plugin)
 
 
 def main() -> None:
     argv = sys.argv[1:]
     try:
-        catalog.use_search_path(checks.user_config_dirs(argv))
-        if listing.requested(argv):
-            print(listing.listing(argv), end="")
-            return
-        argv = checks.with_home_expanded(argv)
-        line = checks.command_line(argv)  # Hydra's flags and grammar, then carbonspec's checks
-        checks.check(line.overrides, line.multirun, line.config_name)
+        catalog.use_search_path(checks.config_search_dirs(argv))
+        with catalog.reading(remember=False):  # each file read once for the checks
+            if listing.requested(argv):
+                print(listing.listing(argv), end="")
+                return
+            argv = checks.with_home_expanded(argv)
+            line = checks.command_line(argv)  # Hydra's flags and grammar, then carbonspec's
+            checks.check(line.overrides, line.multirun, line.config_name)
         checks.check_writable(line)
         sys.argv[1:] = checks.with_schema_keys(argv)
-    except (checks.OverrideError, catalog.ConfigError, yamlfile.YamlFileError) as err:
+    except (checks.OverrideError, catalog.ConfigError, configfiles.ConfigFileError) as err:
         print(one_line(err), file=sys.stderr)
         sys.exit(2)
     # Hydra then raises what it cannot compose instead of printing a traceback: one line here.

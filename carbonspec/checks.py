@@ -22,7 +22,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException
 
-from carbonspec import bounds, catalog, yamlfile
+from carbonspec import bounds, catalog, configfiles
 from carbonspec.schema import Settings, TableSpec
 
 # Each group's node and the schema of its fields; the table's own node is a TableSpec.
@@ -36,18 +36,20 @@ class OverrideError(ValueError):
     """An override that cannot be composed or makes no sense; the message is one line."""
 
 
-def user_config_dirs(argv: list[str]) -> list[Path]:
-    """The user's own config folders from hydra.searchpath=[...] or --config-dir."""
-    dirs = []
+def config_search_dirs(argv: list[str]) -> list[Path]:
+    """Where Hydra will look for config files, in its order: the packaged conf/, then the
+    --config-dir folder, then the hydra.searchpath=[...] folders (Hydra adds --config-dir
+    after its primary config's folder, and hydra.searchpath after both)."""
+    first, last = [], []
     for i, arg in enumerate(argv):
         if arg.startswith(("hydra.searchpath=", "+hydra.searchpath=")):
             inner = arg.split("=", 1)[1].strip("[]")
-            dirs += [Path(p.strip().removeprefix("file://")) for p in inner.split(",") if p.strip()]
+            last += [Path(p.strip().removeprefix("file://")) for p in inner.split(",") if p.strip()]
         elif arg in ("--config-dir", "-cd") and i + 1 < len(argv):
-            dirs.append(Path(argv[i + 1]))
+            first.append(Path(argv[i + 1]))
         elif arg.startswith("--config-dir="):
-            dirs.append(Path(arg.split("=", 1)[1]))
-    return dirs
+            first.append(Path(arg.split("=", 1)[1]))
+    return [catalog.CONF_DIR, *first, *last]
 
 
 def suggest(name: str, valid: list[str]) -> str:
@@ -190,7 +192,7 @@ CHOOSERS = ("table", "model", "region")
 
 def check_composed(chosen: dict[str, str], config_name: str = "config") -> None:
     """Read every config file Hydra will compose (the primary config, the options the command
-    line chose, the options their defaults lists choose) through carbonspec.yamlfile, so that a
+    line chose, the options their defaults lists choose) through carbonspec.configfiles, so that a
     file Hydra's loader would choke on (an alias bomb, bytes that are not UTF-8, a list, a key
     given twice) is refused here, naming the file and line, before Hydra reads it."""
     try:
@@ -206,7 +208,7 @@ def check_composed(chosen: dict[str, str], config_name: str = "config") -> None:
             for inner, option in catalog.default_choices(group, name).items():
                 if inner not in chosen and inner not in done:
                     final[inner] = option
-    except yamlfile.YamlFileError as err:
+    except configfiles.ConfigFileError as err:
         raise OverrideError(str(err)) from None
 
 
@@ -247,7 +249,7 @@ def check_shape(group: str, name: str) -> None:
         if key in raw and value is not None and not isinstance(value, kind):
             found = "a list" if isinstance(value, list) else f"{type(value).__name__} {value!r:.30}"
             raise OverrideError(
-                f"{path}, line {yamlfile.line_of(path, key)}: {key} must be {shape}, not {found}"
+                f"{path}, line {configfiles.line_of(path, key)}: {key} must be {shape}, not {found}"
             )
 
 

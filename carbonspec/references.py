@@ -92,16 +92,17 @@ def bibtex_entry(paper: dict[str, Any]) -> str:
 
 
 def known_entries() -> dict[str, dict[str, Any]]:
-    """Every citable entry by key: conf/references.yaml and each model's paper (the catalog
-    caches the files, and forgets them when the user's config folders change)."""
-    entries = {e["key"]: e for e in catalog.read_root("references").values()}
-    for name in catalog.options("model"):
-        try:
-            paper = catalog.body("model", name).get("paper")
-        except (ValueError, OSError):  # a user's file that cannot be read cites nothing here
-            continue  # (it is refused, with its file and line, wherever it is estimated)
-        if paper and paper.get("key"):
-            entries.setdefault(paper["key"], paper)
+    """Every citable entry by key: conf/references.yaml and each model's paper (in the user's
+    config folders too), read in one catalog reading."""
+    with catalog.reading():
+        entries = {e["key"]: e for e in catalog.read_root("references").values()}
+        for name in catalog.options("model"):
+            try:
+                paper = catalog.body("model", name).get("paper")
+            except (ValueError, OSError):  # a user's file that cannot be read cites nothing here
+                continue  # (it is refused, with its file and line, wherever it is estimated)
+            if paper and paper.get("key"):
+                entries.setdefault(paper["key"], paper)
     return entries
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from carbonspec import outputs, render, yamlfile
+from carbonspec import configfiles, outputs, render
 from carbonspec.catalog import ConfigError
 from carbonspec.tables import Table, summary_table, sweep_caption
 
@@ -206,8 +206,8 @@ def saved_config(sweep_dir: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        return yamlfile.load(path)
-    except yamlfile.YamlFileError as err:
+        return configfiles.load(path)
+    except configfiles.ConfigFileError as err:
         raise SweepFileError(str(err)) from None
 
 

@@ -14,9 +14,8 @@ import string
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from carbonspec import catalog, core, render
+from carbonspec import catalog, core, render, runs
 from carbonspec.estimate import Run, estimate
-from carbonspec.own_hardware import own_hardware
 from carbonspec.schema import Method, Model, Region, TableSpec, Uncertainty
 
 SUMMARY_COLUMNS = [
@@ -102,9 +101,21 @@ def checked(spec: dict[str, Any], name: str) -> dict[str, Any]:
 
 def build_named(name: str, options: Options | None = None) -> Table:
     """A packaged table by name (conf/table/<name>.yaml), without Hydra."""
-    catalog.require_option("table", name)
-    spec = checked(catalog.read_plain("table", name), name)
-    return build_from(spec, name, options or Options())
+    with catalog.reading():  # one view of the config files for the whole table
+        catalog.require_option("table", name)
+        spec = checked(catalog.read_plain("table", name), name)
+        return build_from(spec, name, options or Options())
+
+
+@dataclass(frozen=True)
+class Template:
+    """A by-region table's run as Hydra composed it, with the group choices the command line
+    made (model=, hardware=), so that every region is composed as ``region=<it>`` with them
+    would be (a region's or provider's own values cannot be set for this table: each row is a
+    region with its own figures)."""
+
+    run: Run
+    given: dict[str, str] = field(default_factory=dict)
 
 
 def build(
@@ -112,7 +123,7 @@ def build(
     name: str,
     options: Options,
     uncertainty: Uncertainty,
-    template: Run | None = None,
+    template: Template | None = None,
 ) -> Table:
     """The table as composed (it may come from a user's own config folder). A by-region table
     needs the ``template`` run: the model, hardware and assumptions as composed."""
@@ -125,7 +136,8 @@ def build(
         if template is None:
             raise catalog.ConfigError(f"table={name} needs a model, e.g. model=gpt3")
         return by_region_table(spec, name, template)
-    return build_from(spec, name, options, uncertainty)
+    with catalog.reading():  # one view of the config files for the whole table
+        return build_from(spec, name, options, uncertainty)
 
 
 def build_from(
@@ -250,29 +262,30 @@ def run_for(
     uncertainty: Uncertainty,
     pue: float | None = None,
 ) -> Run:
-    """A Run from a model's facts, with a table row's assumptions applied on top. On a row's
-    hardware other than the run's own, the run's device-hours follow the work, unless the row
-    gives the hours (hours on that hardware) or marks its hardware as a stand-in for the run's
-    own (hours kept)."""
-    choice = catalog.model_choice(model_key)
-    model: Model = catalog.load("model", model_key)
+    """A Run as Hydra composes ``model=<model_key>`` with the row's ``hardware=`` and
+    ``region=``, the row's assumptions applied on top. On a row's hardware other than the run's
+    own, the run's device-hours follow the work, unless the row gives the hours (hours on that
+    hardware) or marks its hardware as a stand-in for the run's own (hours kept)."""
+    given = {"model": model_key} | {g: row[g] for g in ("hardware", "region") if row.get(g)}
+    composed = catalog.compose(given)
     facts = {k: row[k] for k in ("device_hours", "devices", "hours") if k in row}
     # a row's own run length replaces the model's, as on the command line
-    model = replace(model, **dict.fromkeys(core.superseded(set(facts))), **facts)
-    run_hardware_key, run_hardware = own_hardware(model_key)
-    hardware_key = row.get("hardware") or run_hardware_key
-    hardware = catalog.load("hardware", hardware_key)
+    model: Model = replace(runs.with_run_length(composed.typed("model"), set(facts)), **facts)
+    hardware_key = composed.choices["hardware"]
+    hardware = composed.typed("hardware")
     stands_in = bool(row.get("hardware_stand_in"))
     if stands_in and not row.get("hardware"):
         raise catalog.ConfigError(
             f"invalid table row for '{model_key}': hardware_stand_in needs the row's hardware"
         )
-    if facts and not stands_in:
-        run_hardware_key, run_hardware = hardware_key, hardware
-    region_key = row.get("region", choice.region)
-    region_node = {**catalog.body("region", region_key), **row.get("region_values", {})}
-    region = catalog.validate(Region, region_node, f"region '{region_key}'")
-    provider_key = catalog.region_provider(region_key)
+    run_hardware_key, run_hardware = runs.run_hardware_of(
+        model_key, hardware_key, hardware, bool(facts) and not stands_in
+    )
+    region_key = composed.choices["region"]
+    region = composed.typed("region")
+    if row.get("region_values"):
+        region_node = {**composed.node("region"), **row["region_values"]}
+        region = catalog.validate(Region, region_node, f"region '{region_key}'")
     return Run(
         model_key=model_key,
         model=model,
@@ -280,19 +293,22 @@ def run_for(
         hardware=hardware,
         region_key=region_key,
         region=region,
-        provider_key=provider_key,
-        provider=catalog.load("provider", provider_key),
-        uncertainty=uncertainty,
+        provider_key=composed.choices["provider"],
+        provider=composed.typed("provider"),
+        # the table's own (command-line changes included), unless the model's file sets some
+        uncertainty=uncertainty
+        if composed.untouched("uncertainty")
+        else composed.typed("uncertainty"),
         method=Method(row.get("method", method)),
         grid=str(row.get("grid", grid)),
         pue=pue,
-        embodied=catalog.load_fast("embodied", "default"),
-        water=catalog.load_fast("water", "default"),
-        compute=catalog.load_fast("compute", "default"),
+        embodied=composed.typed("embodied"),
+        water=composed.typed("water"),
+        compute=composed.typed("compute"),
         run_hardware_key=run_hardware_key,
         run_hardware=run_hardware,
         hardware_stands_in=stands_in,
-        power=catalog.load_fast("power", "default"),
+        power=composed.typed("power"),
     )
 
 
@@ -621,10 +637,10 @@ def grid_phrase(grid: str, method: str = "tdp") -> str:
     )
 
 
-def by_region_table(spec: dict[str, Any], name: str, template: Run) -> Table:
-    """The fast path: the run composed once, every matching region merged in."""
+def by_region_table(spec: dict[str, Any], name: str, template: Template) -> Table:
+    """The fast path: the run composed once, every matching region composed on its own."""
     pattern = spec.get("regions", "*")
-    rows, skipped = region_rows(template, pattern)
+    rows, skipped = region_rows(template.run, pattern, template.given)
     if not rows:
         raise catalog.ConfigError(
             f"table.regions={pattern!r} matches no region that can be estimated"
@@ -636,29 +652,52 @@ def by_region_table(spec: dict[str, Any], name: str, template: Run) -> Table:
     return table
 
 
-def region_rows(template: Run, pattern: str = "*") -> tuple[list[dict], list[dict]]:
-    """The run in every region matching the pattern, and the regions left out, with why."""
+def region_rows(
+    template: Run, pattern: str = "*", given: dict[str, str] | None = None
+) -> tuple[list[dict], list[dict]]:
+    """The run in every region matching the pattern, each region and its provider as Hydra
+    composes ``region=<it>`` with the ``given`` choices (by default the run's model and
+    hardware); and the regions left out, with why."""
+    if given is None:
+        given = {"model": template.model_key, "hardware": template.hardware_key}
     rows, skipped = [], []
-    for region_key in catalog.matching("region", pattern):
-        # a packaged region is checked by the test suite; a user's own is validated, by name
-        packaged = catalog.is_packaged("region", region_key)
-        region = (catalog.load_fast if packaged else catalog.load)("region", region_key)
-        if region.requires_input or region.unavailable:
-            skipped.append({"region": region_key, "reason": region.unavailable or "needs input"})
-            continue
-        provider_key = catalog.region_provider(region_key)
-        run = replace(
-            template,
-            region_key=region_key,
-            region=region,
-            provider_key=provider_key,
-            provider=catalog.load_fast("provider", provider_key),
-        )
-        try:
-            rows.append(estimate(run, catalog.provider_regions(provider_key)))
-        except core.InputError as err:  # a region's own figure: name the region's file
-            if not err.field.startswith(("region", "provider")):
-                raise
-            path = catalog.path_of("region", region_key)
-            raise catalog.ConfigError(f"region '{region_key}' ({path}): {err}") from None
+    with catalog.reading():
+        base = catalog.compose(given)
+        for region_key in catalog.matching("region", pattern):
+            composed = catalog.compose({**given, "region": region_key})
+            refuse_what_a_region_varies(region_key, composed, base)
+            region = composed.typed("region")
+            if region.requires_input or region.unavailable:
+                reason = region.unavailable or "needs input"
+                skipped.append({"region": region_key, "reason": reason})
+                continue
+            provider_key = composed.choices["provider"]
+            run = replace(
+                template,
+                region_key=region_key,
+                region=region,
+                provider_key=provider_key,
+                provider=composed.typed("provider"),
+            )
+            try:
+                rows.append(estimate(run, catalog.provider_regions(provider_key)))
+            except core.InputError as err:  # a region's own figure: name the region's file
+                if not err.field.startswith(("region", "provider")):
+                    raise
+                path = catalog.path_of("region", region_key)
+                raise catalog.ConfigError(f"region '{region_key}' ({path}): {err}") from None
     return rows, skipped
+
+
+def refuse_what_a_region_varies(
+    region_key: str, composed: catalog.Composition, base: catalog.Composition
+) -> None:
+    """A region whose file chooses or sets another group than its own and its provider would
+    change the run itself: a sweep composes that; this table does not."""
+    varied = composed.differs_from(base, {"region", "provider"})
+    if varied:
+        raise catalog.ConfigError(
+            f"region '{region_key}' changes {', '.join(varied)} (in its defaults list or"
+            " `# @package _global_` keys): a by-region table varies only the region and its"
+            " provider; sweep the regions instead (-m ... region=...)"
+        )

@@ -1,14 +1,21 @@
+import atexit
 import contextlib
 import io
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# The suite's own cache folder, never the user's: set before carbonspec is imported, and
+# inherited by every process a test starts (see carbonspec.configfiles.DiskCache).
+CACHE_DIR = tempfile.mkdtemp(prefix="carbonspec-test-cache-")
+os.environ["CARBONSPEC_CACHE_DIR"] = CACHE_DIR
+atexit.register(shutil.rmtree, CACHE_DIR, ignore_errors=True)
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -444,7 +444,9 @@ def test_footprint_says_which_checks_reproduce_a_studys_arithmetic(footprint):
 
 def classified_conf(root: Path, classes: dict[str, str | None]) -> Path:
     """A user's config folder with packaged models classified (as the data of the models will
-    be), and a validation table of just those runs."""
+    be), and a validation table of just those runs. The copies are named ``my_<model>``: Hydra
+    looks a model up in the packaged configs before a user's folders, so a copy of the same
+    name would never be read."""
     conf = root / "userconf"
     (conf / "model").mkdir(parents=True)
     (conf / "table").mkdir(parents=True)
@@ -458,8 +460,8 @@ def classified_conf(root: Path, classes: dict[str, str | None]) -> Path:
                 f"    method_class_source: 'test fixture: {cls}'\n"
             )
             text = text.replace("\n  reported:\n", block, 1)
-        (conf / "model" / f"{key}.yaml").write_text(text)
-    rows = "".join(f"  - model: {key}\n" for key in classes)
+        (conf / "model" / f"my_{key}.yaml").write_text(text)
+    rows = "".join(f"  - model: my_{key}\n" for key in classes)
     (conf / "table" / "mine.yaml").write_text(
         "kind: validation\ncaption: Mine\n"
         "columns: [model, class, reported, tdp, tdp_error, covered, tdp_oos_error, covered_oos]\n"
@@ -484,7 +486,7 @@ def test_classes_and_their_statistics_in_markdown_and_json(cli, tmp_path):
     result = cli(f"hydra.searchpath=[file://{conf}]", "table=mine", "format=json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    rows = {r["model"]: r for r in out["rows"]}
+    rows = {r["model"].removeprefix("my_"): r for r in out["rows"]}
     assert {k: r["method_class"] for k, r in rows.items()} == {
         k: v or "unclassified" for k, v in CLASSES.items()
     }

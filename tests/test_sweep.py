@@ -267,10 +267,40 @@ def test_two_sweeps_started_together_keep_their_own_folders(tmp_path):
 def test_a_file_parsed_once_per_sweep_is_not_shared_between_its_jobs():
     from hydra import compose, initialize_config_module
 
-    from hydra_plugins.carbonspec_sweeper.sweeper import files_parsed_once
+    from carbonspec import app
 
-    with initialize_config_module("carbonspec.conf", version_base="1.3"), files_parsed_once():
+    app.make_sweeper_discoverable()  # Hydra reads conf/ through carbonspec's config source
+    with initialize_config_module("carbonspec.conf", version_base="1.3"):
         changed = compose("config", ["model=gpt3", "model.device_hours=1000"])
-        again = compose("config", ["model=gpt3"])
+        again = compose("config", ["model=gpt3"], return_hydra_config=True)
+    assert "carbonspec" in [s.schema for s in again.hydra.runtime.config_sources]
     assert changed.model.device_hours == 1000
     assert again.model.device_hours == 3_552_000  # GPT-3's V100-hours, Patterson et al. 2021
+
+
+def test_a_sweep_parses_each_packaged_file_once(cli, monkeypatch):
+    from carbonspec import configfiles
+
+    parsed, asked = [], []
+
+    def parse(raw, digest, where):
+        parsed.append(digest)
+        return real_parse(raw, digest, where)
+
+    class Memory(configfiles.Memory):
+        def parsed(self, raw, where, digest=None):
+            asked.append(where)
+            return super().parsed(raw, where, digest)
+
+    real_parse = configfiles.parse
+    monkeypatch.setattr(configfiles, "memory", Memory(None))  # nothing parsed yet
+    monkeypatch.setattr(configfiles, "parse", parse)
+    regions = "region=aws-us-east-1,aws-us-east-2,aws-us-west-1,aws-us-west-2"
+    assert cli("-m", "model=gpt3", regions).returncode == 0
+    # Hydra read them through carbonspec's config source, every job of the four
+    served = [where for where in asked if where.startswith("carbonspec://carbonspec.conf/")]
+    assert served.count("carbonspec://carbonspec.conf/config.yaml") >= 4
+    assert served.count("carbonspec://carbonspec.conf/model/gpt3.yaml") >= 4
+    # and each file's content was parsed once, whoever read it first (carbonspec's checks
+    # read the files a run will compose before Hydra does)
+    assert len(parsed) == len(set(parsed))

@@ -4,8 +4,11 @@
   validate the batch and then the launcher composes it again; here the command-line checks of
   carbonspec.checks (unknown options, unknown keys) run on each job's overrides instead, which is
   cheap, so the first job starts at once.
-- Each config file is parsed once per sweep, not once per job: every job composes from the same
-  dozen files, and parsing them was about half of a job's time (see files_parsed_once).
+- Each packaged config file (carbonspec's and Hydra's own) is parsed once per sweep, not once per
+  job: Hydra reads them through carbonspec's config source (hydra_plugins/carbonspec_configs,
+  Hydra's public ConfigSource plugin interface), which remembers each file's parsed data by the
+  hash of its bytes and hands each job a config of its own. A user's own folder is read by
+  Hydra's file source, once per job.
 - A job that cannot be launched is recorded as a failure in its own folder and the sweep goes on;
   should the launcher still fail on a batch, its jobs are launched one by one.
 - Progress (jobs done / total, time left) goes to stderr; jobs are launched in batches so that it
@@ -20,7 +23,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import signal
 import sys
@@ -32,17 +34,12 @@ from typing import Any, NoReturn
 
 from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-from hydra._internal.core_plugins.file_config_source import FileConfigSource
-from hydra._internal.core_plugins.importlib_resources_config_source import (
-    ImportlibResourcesConfigSource,
-)
 from hydra.core.object_type import ObjectType
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
-from hydra.plugins.config_source import ConfigResult, ConfigSource
 from omegaconf import OmegaConf
 
-from carbonspec import checks, outputs, sweep
+from carbonspec import catalog, checks, outputs, sweep
 from carbonspec.progress import Progress
 
 # Jobs write their record (result.json), not Hydra's config copies: a sweep of hundreds of jobs
@@ -72,7 +69,7 @@ class CarbonspecSweeper(BasicSweeper):
         done = 0
         stopped: KeyboardInterrupt | None = None
         try:
-            with files_parsed_once(), terminated_as_interrupted():
+            with terminated_as_interrupted():
                 for start in range(0, len(jobs), size):
                     chunk = jobs[start : start + size]
                     self.launch_chunk(chunk, start, sweep_dir)
@@ -115,7 +112,8 @@ class CarbonspecSweeper(BasicSweeper):
         for offset, job in enumerate(chunk):
             index = first + offset
             try:
-                checks.check(list(job), multirun=False, config_name=self.config_name())
+                with catalog.reading(remember=False):  # each file read once for the checks
+                    checks.check(list(job), multirun=False, config_name=self.config_name())
             except checks.OverrideError as err:
                 self.launch_segment(segment, segment_start)
                 segment, segment_start = [], index + 1
@@ -197,36 +195,6 @@ class UserSearchPath:
             config_name if config_name is not None else self.config_name,
             overrides if overrides is not None else self.overrides,
         )
-
-
-@contextmanager
-def files_parsed_once() -> Iterator[None]:
-    """While a sweep runs in this process, Hydra's file and package config sources parse each
-    file once and hand every job a deep copy (about a fifth of the cost of parsing: PyYAML is
-    pure Python). A copy, because Hydra mutates what it loads (it pops the defaults list and
-    merges the nodes into the job's config without copying them). The files cannot change
-    under a sweep that has already started reading them, so the first reading holds."""
-    kinds: list[type[ConfigSource]] = [FileConfigSource, ImportlibResourcesConfigSource]
-    originals = {kind: kind.load_config for kind in kinds}
-    parsed: dict[tuple[str, str, str], ConfigResult] = {}
-
-    def load_config(source: ConfigSource, config_path: str) -> ConfigResult:
-        key = (source.scheme(), source.path, config_path)
-        if key not in parsed:
-            parsed[key] = originals[type(source)](source, config_path)
-        pristine = parsed[key]
-        result = copy.copy(pristine)
-        result.config = copy.deepcopy(pristine.config)
-        result.header = dict(pristine.header)
-        return result
-
-    for kind in kinds:
-        kind.load_config = load_config  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        for kind, original in originals.items():
-            kind.load_config = original  # type: ignore[method-assign]
 
 
 def interruption(err: BaseException | None) -> KeyboardInterrupt | None:

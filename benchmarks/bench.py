@@ -34,7 +34,7 @@ SEED_TABLES = ("seed_verification", "seed_industry", "seed_academia")
 EVERY_REGION = f"""
 from dataclasses import replace
 from carbonspec import catalog, tables
-from carbonspec.estimate import Run
+from carbonspec.estimation import Run
 from carbonspec.schema import Method, Region
 uncertainty = catalog.load("uncertainty", "default")
 # the seed's 20 models, and Gopher, which the seed could not estimate

@@ -57,8 +57,8 @@ from carbonspec import (
     tables,
 )
 from carbonspec.configfiles import MISSING
-from carbonspec.estimate import Run
-from carbonspec.estimate import estimate as _estimate
+from carbonspec.estimation import Run
+from carbonspec.estimation import estimate as _estimate
 from carbonspec.schema import Settings, Width
 
 if TYPE_CHECKING:
@@ -750,7 +750,7 @@ def sweep(
                 bucket = skipped if isinstance(error, NotEstimable) else failed
                 line = checks.with_schema_keys(request.argv())
                 bucket.append({"error": error.message, "overrides": line})
-        from carbonspec.sweep import finite, outcome_lines
+        from carbonspec.sweep_records import finite, outcome_lines
 
         good = [row for row in results if finite(row)]
         if not good:

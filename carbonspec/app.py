@@ -39,11 +39,11 @@ from carbonspec import (
     listing,
     outputs,
     runs,
-    sweep,
+    sweep_records,
     tables,
 )
 from carbonspec.core import InputError, NotEstimable
-from carbonspec.estimate import Run, estimate
+from carbonspec.estimation import Run, estimate
 from carbonspec.schema import GRID_WORDS, Format, Settings
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ def dispatch(cfg: DictConfig, out_dir: Path, multirun: bool) -> None:
             "overrides": overrides
         }
         if multirun:  # in a sweep the summary is the output; each job keeps its record
-            sweep.record(out_dir, "result", result)
+            sweep_records.record(out_dir, "result", result)
         else:
             outputs.emit_estimate(result, run.model, fmt, out_dir, settings.export_dir)
     else:
@@ -375,7 +375,7 @@ def hydra_main(cfg: DictConfig) -> None:
         if multirun:
             # One job's failure is its record; the sweep goes on and summarises the others.
             kind = "skipped" if isinstance(err, NotEstimable) else "error"
-            sweep.failure(out_dir, message(err), hc.overrides.task, kind)
+            sweep_records.failure(out_dir, message(err), hc.overrides.task, kind)
             return
         discard(out_dir)
         print(one_line(err), file=sys.stderr)

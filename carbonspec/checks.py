@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -97,6 +97,9 @@ def _override_parser() -> OverridesParser:
     return OverridesParser.create()
 
 
+# Hydra's grammar takes about half a millisecond per override: a Python sweep over every region
+# checks and reads each region's override more than once. Callers only read the result.
+@lru_cache(maxsize=4096)
 def parse(override: str) -> Override:
     """One override as Hydra's grammar reads it (key=value, +key=value, ~key, sweeps, ${...})."""
     if "=" not in override and not override.startswith("~"):

@@ -28,7 +28,7 @@ from typing import Any
 
 from carbonspec import bounds, catalog, core, derivations
 from carbonspec.derivations import Derived, LeaveOut
-from carbonspec.estimate import Run, estimate, grid_figure
+from carbonspec.estimation import Run, estimate, grid_figure
 from carbonspec.schema import (
     Compute,
     Hardware,

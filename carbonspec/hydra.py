@@ -279,7 +279,7 @@ def counted_until(job_dir: Path, record: dict[str, Any], now: float) -> tuple[fl
 def job_rows(sweep_dir: Path, now: float | None = None) -> list[dict[str, Any]]:
     """Each job estimated by carbonspec from its record."""
     from carbonspec import catalog, ownwork
-    from carbonspec.estimate import estimate
+    from carbonspec.estimation import estimate
     from carbonspec.schema import Model
 
     now = time.time() if now is None else now

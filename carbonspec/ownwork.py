@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from carbonspec import catalog, codecarbon, core, latex, outputs, references, render
-from carbonspec.estimate import Run, estimate
+from carbonspec.estimation import Run, estimate
 from carbonspec.schema import (
     Compute,
     Embodied,

@@ -38,7 +38,7 @@ from carbonspec import (
     render,
     tables,
 )
-from carbonspec.estimate import estimate
+from carbonspec.estimation import estimate
 from carbonspec.schema import Format, Model, ProjectPart
 
 STAGES = ("final", "development", "failed", "evaluation")

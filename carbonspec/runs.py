@@ -18,7 +18,7 @@ from typing import Any
 
 from carbonspec import core
 from carbonspec.core import NotEstimable
-from carbonspec.estimate import Run
+from carbonspec.estimation import Run
 from carbonspec.own_hardware import own_hardware
 from carbonspec.schema import Hardware, Model, Region, Settings
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from carbonspec import catalog, core, render, runs
-from carbonspec.estimate import Run, estimate
+from carbonspec.estimation import Run, estimate
 from carbonspec.schema import Method, Model, Region, TableSpec, Uncertainty
 
 SUMMARY_COLUMNS = [

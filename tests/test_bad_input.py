@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carbonspec import catalog, core, tables
-from carbonspec.estimate import estimate
+from carbonspec.estimation import estimate
 from carbonspec.schema import Method
 
 INF = [
@@ -663,7 +663,7 @@ def finished_sweep(tmp_path_factory, run_in):
 
 def rebuild(folder: Path, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "carbonspec.sweep", str(folder)],
+        [sys.executable, "-m", "carbonspec.sweep_records", str(folder)],
         capture_output=True, text=True, timeout=600, **kwargs,
     )  # fmt: skip
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carbonspec import bounds, catalog, core
-from carbonspec.estimate import Run, estimate
+from carbonspec.estimation import Run, estimate
 from carbonspec.schema import Method, Settings
 
 # -- every numeric field of every schema has a range ---------------------------------------------

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carbonspec import catalog, tables
-from carbonspec.estimate import NoGridData, estimate
+from carbonspec.estimation import NoGridData, estimate
 from carbonspec.schema import Method
 
 CODECARBON_USA_2023 = 369.473  # global_energy_mix.json, "USA": carbon_intensity, year 2023

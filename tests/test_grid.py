@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from carbonspec import catalog, core, tables
-from carbonspec.estimate import grid_figure
+from carbonspec.estimation import grid_figure
 from carbonspec.schema import GridKind, Method
 
 

@@ -97,7 +97,7 @@ def test_a_users_own_model_region_and_table_from_their_folder(cli, tmp_path):
 def test_every_estimate_column_finds_its_field():
     from carbonspec import catalog, tables
     from carbonspec.columns import COLUMNS
-    from carbonspec.estimate import estimate
+    from carbonspec.estimation import estimate
     from carbonspec.schema import Method
 
     run = tables.run_for("gpt3", {}, Method.tdp, "auto", catalog.load("uncertainty", "default"))

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from carbonspec import catalog, sweep
+from carbonspec import catalog, sweep_records
 
 
 def summary_of(folder):
@@ -157,7 +157,7 @@ def jobs_with_a_record(sweep_dir):
     return [
         job
         for job in sweep_dir.iterdir()
-        if job.is_dir() and any((job / f"{kind}.json").exists() for kind in sweep.KINDS)
+        if job.is_dir() and any((job / f"{kind}.json").exists() for kind in sweep_records.KINDS)
     ]
 
 
@@ -172,7 +172,7 @@ def test_a_glob_sweep_killed_outright_is_rebuilt_counting_every_job_that_never_r
     never_ran = len(catalog.options("region")) - len(jobs_with_a_record(sweep_dir))
     assert never_ran > 0
     rebuilt = subprocess.run(
-        [sys.executable, "-m", "carbonspec.sweep", str(sweep_dir)],
+        [sys.executable, "-m", "carbonspec.sweep_records", str(sweep_dir)],
         capture_output=True, text=True, cwd=tmp_path, timeout=600,
     )  # fmt: skip
     assert rebuilt.returncode == 1 and "Traceback" not in rebuilt.stderr
@@ -214,7 +214,7 @@ def test_the_rebuild_survives_a_truncated_record_and_counts_missing_jobs(cli, tm
     for path in (sweep_dir / "2").iterdir():
         path.unlink()  # a job that never ran
     rebuilt = subprocess.run(
-        [sys.executable, "-m", "carbonspec.sweep", str(sweep_dir)],
+        [sys.executable, "-m", "carbonspec.sweep_records", str(sweep_dir)],
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
     assert rebuilt.returncode == 1 and "Traceback" not in rebuilt.stderr
@@ -224,7 +224,9 @@ def test_the_rebuild_survives_a_truncated_record_and_counts_missing_jobs(cli, tm
 def test_the_rebuild_refuses_a_folder_that_is_not_a_sweep(tmp_path):
     for folder in (tmp_path, tmp_path / "missing"):
         done = subprocess.run(
-            [sys.executable, "-m", "carbonspec.sweep", str(folder)], capture_output=True, text=True
+            [sys.executable, "-m", "carbonspec.sweep_records", str(folder)],
+            capture_output=True,
+            text=True,
         )
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
         assert not list(tmp_path.glob("summary.*"))
@@ -234,7 +236,7 @@ def test_expected_jobs_are_counted_from_the_overrides(tmp_path):
     (tmp_path / "multirun.yaml").write_text(
         "hydra:\n  overrides:\n    task: [model=gpt3, 'region=a,b,c', 'model.device_hours=1,2']\n"
     )
-    assert sweep.expected_jobs(tmp_path) == 6
+    assert sweep_records.expected_jobs(tmp_path) == 6
 
 
 def test_two_sweeps_started_together_keep_their_own_folders(tmp_path):

@@ -16,8 +16,8 @@
 - The whole job list (globs and ranges expanded) is written to jobs.json before the first job
   runs, so a summary rebuilt after the sweep was killed counts every job that never ran.
 - When the sweep ends, is interrupted with Ctrl-C or terminated with SIGTERM (a batch system's
-  time limit), the summary of every finished job is written (carbonspec.sweep) and the exit code
-  says how it went: 0, 1 if a job failed or none gave a result, 130 if interrupted, 143 if
+  time limit), the summary of every finished job is written (carbonspec.sweep_records) and the
+  exit code says how it went: 0, 1 if a job failed or none gave a result, 130 if interrupted, 143 if
   terminated.
 """
 
@@ -39,7 +39,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import OmegaConf
 
-from carbonspec import catalog, checks, outputs, sweep
+from carbonspec import catalog, checks, outputs, sweep_records
 from carbonspec.progress import Progress
 
 # Jobs write their record (result.json), not Hydra's config copies: a sweep of hundreds of jobs
@@ -62,7 +62,7 @@ class CarbonspecSweeper(BasicSweeper):
         export_dir = self.config.get("export_dir")
         export_dir = os.path.abspath(os.path.expanduser(export_dir)) if export_dir else None
         width = str(OmegaConf.select(self.config, "latex.width", default="text"))
-        sweep.record_jobs(sweep_dir, [list(job) for job in jobs], export_dir, width)
+        sweep_records.record_jobs(sweep_dir, [list(job) for job in jobs], export_dir, width)
 
         progress = Progress(len(jobs), "sweep")
         size = batch_size(self.launcher)
@@ -80,7 +80,7 @@ class CarbonspecSweeper(BasicSweeper):
         finally:
             progress.close()
         interrupted = len(jobs) - done
-        outcome = sweep.write_summary(sweep_dir, interrupted)
+        outcome = sweep_records.write_summary(sweep_dir, interrupted)
         if stopped is not None:
             terminated = isinstance(stopped, Terminated)
             print(
@@ -117,7 +117,7 @@ class CarbonspecSweeper(BasicSweeper):
             except checks.OverrideError as err:
                 self.launch_segment(segment, segment_start)
                 segment, segment_start = [], index + 1
-                sweep.failure(sweep_dir / str(index), str(err), list(job))
+                sweep_records.failure(sweep_dir / str(index), str(err), list(job))
                 continue
             segment.append([*job, *JOB_EXTRAS])
         self.launch_segment(segment, segment_start)
@@ -143,9 +143,9 @@ class CarbonspecSweeper(BasicSweeper):
                     self.launch_segment([job], first + offset)
                 return
             folder = Path(self.config.hydra.sweep.dir) / str(first)
-            if not any((folder / f"{kind}.json").exists() for kind in sweep.KINDS):
+            if not any((folder / f"{kind}.json").exists() for kind in sweep_records.KINDS):
                 message = (str(err).strip().splitlines() or [type(err).__name__])[0]
-                sweep.failure(folder, f"cannot be composed: {message}", strip(jobs[0]))
+                sweep_records.failure(folder, f"cannot be composed: {message}", strip(jobs[0]))
 
 
 def nothing_to_run(overrides: list[Override], options: UserSearchPath) -> NoReturn:

@@ -8,7 +8,7 @@ failed). The sweeper writes the records of jobs it could not launch; jobs write 
 summary is built from these files alone, so it works with any launcher, survives an interrupted
 or killed sweep (every job of jobs.json without a record did not run) and can be rebuilt:
 
-    python -m carbonspec.sweep SWEEP_DIR
+    python -m carbonspec.sweep_records SWEEP_DIR
 """
 
 from __future__ import annotations
@@ -335,12 +335,12 @@ def outcome_lines(failed: list[dict], skipped: list[dict], missing: int) -> list
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Rebuild the summary of an existing sweep: python -m carbonspec.sweep SWEEP_DIR.
+    """Rebuild the summary of an existing sweep: python -m carbonspec.sweep_records SWEEP_DIR.
     Exit 0 when every job gave a result or was skipped, 1 when a job failed or never ran or
     none gave a result, 2 when the folder is not a sweep or cannot be written in."""
     args = argv if argv is not None else sys.argv[1:]
     if len(args) != 1:
-        print("usage: python -m carbonspec.sweep SWEEP_DIR", file=sys.stderr)
+        print("usage: python -m carbonspec.sweep_records SWEEP_DIR", file=sys.stderr)
         sys.exit(2)
     folder = Path(args[0])
     if not folder.is_dir() or not is_sweep(folder):

@@ -153,25 +153,7 @@ def fields(
     embodied carbon for a measured run without device-hours, its water still)."""
     if w is None:
         return dict.fromkeys(FIELDS)
-    if e is None:
-        return dict.fromkeys(FIELDS) | {
-            "water_onsite_l": w.onsite_l[1],
-            "water_offsite_l": w.offsite_l[1],
-            **with_range("water_l", w.total_l),
-            "wue_l_per_kwh": w.wue,
-            "wue_source": w.wue_source,
-            "ewif_l_per_kwh": w.ewif,
-            "ewif_source": w.ewif_source,
-            "water_kind": w.kind,
-        }
-    total = (operational[0] + e.t[0], operational[1] + e.t[1], operational[2] + e.t[2])
-    return {
-        **with_range("embodied_emissions_t", e.t),
-        "embodied_device_kg": e.device_kg,
-        "embodied_source": e.device_kg_source,
-        "embodied_scope": e.scope,
-        **{f"embodied_{k}": v for k, v in e.assumptions.items()},
-        **with_range("total_emissions_t", total),
+    water = {
         "water_onsite_l": w.onsite_l[1],
         "water_offsite_l": w.offsite_l[1],
         **with_range("water_l", w.total_l),
@@ -180,4 +162,16 @@ def fields(
         "ewif_l_per_kwh": w.ewif,
         "ewif_source": w.ewif_source,
         "water_kind": w.kind,
+    }
+    if e is None:
+        return dict.fromkeys(FIELDS) | water
+    total = (operational[0] + e.t[0], operational[1] + e.t[1], operational[2] + e.t[2])
+    return {
+        **with_range("embodied_emissions_t", e.t),
+        "embodied_device_kg": e.device_kg,
+        "embodied_source": e.device_kg_source,
+        "embodied_scope": e.scope,
+        **{f"embodied_{k}": v for k, v in e.assumptions.items()},
+        **with_range("total_emissions_t", total),
+        **water,
     }

@@ -21,6 +21,7 @@ Medians of --repeat runs. Printed, not asserted: timings belong to the machine, 
 from __future__ import annotations
 
 import argparse
+import importlib.resources
 import statistics
 import subprocess
 import sys
@@ -106,7 +107,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     py = sys.executable
-    carbonspec, bare = [py, "-m", "carbonspec"], [py, str(BARE_APP)]
+    # The bare app reads carbonspec's conf/ as a folder (file://), not as pkg://carbonspec.conf:
+    # carbonspec's own config source serves that package to any app, and the baseline must be
+    # plain Hydra reading the files.
+    conf = Path(importlib.resources.files("carbonspec.conf"))  # type: ignore[arg-type]
+    carbonspec = [py, "-m", "carbonspec"]
+    bare = [py, str(BARE_APP), f"hydra.searchpath=[file://{conf}]"]
     from carbonspec import catalog
 
     regions = catalog.matching("region", "aws-*") + catalog.matching("region", "gcp-*")

@@ -350,7 +350,12 @@ def model_card(result: dict[str, Any]) -> str:
 def emit_estimate(
     result: dict[str, Any], model: Model, fmt: Format, out_dir: Path, export_dir: str | None
 ) -> None:
-    paragraph = estimate_paragraph(result, model)
+    # the LaTeX paragraph only where it is printed or exported: its template costs a compile
+    paragraph = (
+        estimate_paragraph(result, model)
+        if export_dir is not None or fmt in (Format.latex, Format.bibtex)
+        else ""
+    )
     with exporting(export_dir) as bundle:  # an export that cannot be made stops here
         write_files(out_dir, {"result.json": render.to_json(result)})
         if bundle is not None:

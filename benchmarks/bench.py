@@ -112,7 +112,7 @@ def main() -> None:
     # plain Hydra reading the files.
     conf = Path(importlib.resources.files("carbonspec.conf"))  # type: ignore[arg-type]
     carbonspec = [py, "-m", "carbonspec"]
-    bare = [py, str(BARE_APP), f"hydra.searchpath=[file://{conf}]"]
+    bare = [py, str(BARE_APP), "--config-dir", str(conf)]
     from carbonspec import catalog
 
     regions = catalog.matching("region", "aws-*") + catalog.matching("region", "gcp-*")

@@ -355,13 +355,14 @@ def _settings(composition: catalog.Composition) -> Settings:
     """The top-level options (method, grid, pue, latex.width) as composed, typed as the command
     line types them (app.settings_of); remembered by what set them (a file by its content, the
     command line by its key=value): a loop repeats a few of them."""
-    layers = {k: composition.layers[k] for k in _SETTINGS if k in composition.layers}
-    key = tuple((k, tuple((layer.source, layer.digest) for layer in v)) for k, v in layers.items())
+    every = composition.layers
+    keys = [k for k in _SETTINGS if k in every]
+    key = tuple([(k, layer.source, layer.digest) for k in keys for layer in every[k]])
     hit = _settings_memo.get(key)
     if hit is None:
         if len(_settings_memo) >= _SETTINGS_MAX:
             _settings_memo.clear()
-        node = {k: composition.node(k) for k in layers}
+        node = {k: composition.node(k) for k in keys}
         hit = _settings_memo[key] = app.settings_of(node)  # type: ignore[arg-type]
     return hit
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from tabulate import tabulate
 
 from carbonspec import core
 from carbonspec import templates as _templates_package
@@ -352,6 +351,8 @@ def pipe_table(table: Any, columns: list[Column]) -> str:
         body.append(footer)
     align = ["right" if c.numeric else "left" for c in columns]
     headers = [c.header for c in columns]
+    from tabulate import tabulate  # here: one estimate's start-up does not pay for it
+
     return tabulate(body, headers=headers, tablefmt="pipe", colalign=align, disable_numparse=True)
 
 

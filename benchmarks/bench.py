@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     py = sys.executable
-    # The bare app reads carbonspec's conf/ as a folder (file://), not as pkg://carbonspec.conf:
+    # The bare app reads carbonspec's conf/ as a folder (--config-dir), not pkg://carbonspec.conf:
     # carbonspec's own config source serves that package to any app, and the baseline must be
     # plain Hydra reading the files.
     conf = Path(importlib.resources.files("carbonspec.conf"))  # type: ignore[arg-type]

@@ -437,6 +437,16 @@ def test_catalog_listings(cli):
     assert len(devices) == len(carbonspec.catalog.options("hardware"))
 
 
+def test_the_package_exports_exactly_the_apis_public_names():
+    """carbonspec/__init__.py names the API's exports itself (importing carbonspec.api to read
+    them would make `import carbonspec` heavy): the two lists must not drift apart."""
+    from carbonspec import api
+
+    assert set(carbonspec.__all__) - {"__version__", "catalog"} == set(api.__all__)
+    for name in api.__all__:
+        assert getattr(carbonspec, name) is getattr(api, name)
+
+
 def test_import_stays_light():
     """import carbonspec loads neither Hydra nor OmegaConf (the command line starts as fast as
     before); the API loads them when first used."""

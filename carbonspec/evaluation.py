@@ -622,15 +622,25 @@ def class_statistics(name: str, compared: list[dict[str, Any]]) -> tuple[dict, T
     return by_class, part
 
 
+def leaves_out_pue(reported: Reported | None) -> bool:
+    return reported is not None and reported.pue_included is False
+
+
+def run_on_reports_basis(key: str, reported: Reported | None, uncertainty: Uncertainty) -> Run:
+    """The run by the tdp method on its report's own basis: without PUE (PUE 1) for a published
+    figure that leaves PUE out (BLOOM's 24.7 t), so that like is compared with like."""
+    pue = 1.0 if leaves_out_pue(reported) else None
+    return run_for(key, {}, Method.tdp, "auto", uncertainty, pue)
+
+
 def validation_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnotes) -> dict:
     key = row["model"]
     model = catalog.load("model", key)
     reported = model.reported
     cls = method_class(key, reported)
     kind = device_hours_kind(key, model)
-    # The report's own basis: an estimate without PUE for a figure without PUE.
-    without_pue = reported is not None and reported.pue_included is False
-    tdp_run = run_for(key, {}, Method.tdp, "auto", uncertainty, 1.0 if without_pue else None)
+    without_pue = leaves_out_pue(reported)
+    tdp_run = run_on_reports_basis(key, reported, uncertainty)
     check_device_power(tdp_run.hardware_key, tdp_run.hardware)
     tdp = estimate(tdp_run)
     # the calculator folds a site's PUE into its intensity; not when the report leaves PUE out
@@ -813,8 +823,7 @@ def compute_row(row: dict[str, Any], uncertainty: Uncertainty, notes: Footnotes)
     reported = facts.reported
     cls = method_class(key, reported)
     kind = device_hours_kind(key, facts)
-    without_pue = reported is not None and reported.pue_included is False
-    run = run_for(key, {}, Method.tdp, "auto", uncertainty, 1.0 if without_pue else None)
+    run = run_on_reports_basis(key, reported, uncertainty)
     try:
         figure = core.device_hours_of(facts.device_hours, facts.devices, facts.hours)
     except core.NotEstimable:
